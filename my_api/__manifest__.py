@@ -1,0 +1,17 @@
+{
+    "name": "REST API v1",
+    "summary": "Versioned REST API under /api/v1: orders, partners, products, stock, "
+    "invoices, with API keys, pagination, idempotency and OpenAPI",
+    "version": "19.0.1.0.0",
+    "category": "Hidden/Tools",
+    "license": "LGPL-3",
+    "author": "Integration Suite Contributors",
+    "depends": ["sale_management", "stock"],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

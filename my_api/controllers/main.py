@@ -1,0 +1,128 @@
+"""Routes of /api/v1. Thin: parse, authenticate (auth="api_v1"), call one
+resource method, render. Every route accepts every method and answers 405
+itself, so that even a wrong method gets the JSON envelope."""
+
+from odoo import http
+from odoo.http import request
+
+from ..core import API_PREFIX, ApiError, api_endpoint, json_response, read_json_body
+
+READ_METHODS = ("GET", "HEAD")
+
+
+def _readonly(_controller, _rule, _args):
+    return request.httprequest.method in READ_METHODS
+
+
+def _method_not_allowed(allowed):
+    return ApiError(
+        405,
+        f"method {request.httprequest.method} is not allowed here; use {', '.join(allowed)}",
+        "method_not_allowed",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+def _require(*allowed):
+    if request.httprequest.method not in allowed:
+        raise _method_not_allowed(allowed)
+
+
+def _check_scope(resource, access):
+    """OAuth2 scopes (`<path>:read` / `<path>:write`) on top of access rights."""
+    credential = request.api_context.credential
+    scope = f"{resource._api_path}:{access}"
+    if not credential.has_scope(scope):
+        raise ApiError(
+            403,
+            f"this token lacks the {scope} scope",
+            "insufficient_scope",
+            headers={
+                "WWW-Authenticate": f'Bearer realm="api", error="insufficient_scope", '
+                f'scope="{scope}"'
+            },
+        )
+
+
+ROUTE = {
+    "type": "http",
+    "auth": "api_v1",
+    "csrf": False,
+    "save_session": False,
+    "readonly": _readonly,
+}
+
+
+class ApiV1Controller(http.Controller):
+    @http.route(f"{API_PREFIX}/me", **ROUTE)
+    @api_endpoint
+    def me(self, **_params):
+        _require("GET")
+        return json_response(
+            {"data": request.env["res.users"]._api_me(request.api_context.credential)}
+        )
+
+    @http.route(f"{API_PREFIX}/<string:resource_path>", **ROUTE)
+    @api_endpoint
+    def collection(self, resource_path, **_params):
+        _require("GET", "POST")
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        if request.httprequest.method == "GET":
+            _check_scope(resource, "read")
+            rows, pagination = resource._api_list(request.httprequest.args)
+            return json_response({"data": rows, "pagination": pagination})
+        _check_scope(resource, "write")
+        record, created = resource._api_create(read_json_body())
+        data = resource._api_render(record, detail=True)[0]
+        headers = {"Location": f"{API_PREFIX}/{resource_path}/{record.id}"}
+        return json_response({"data": data}, status=201 if created else 200, headers=headers)
+
+    @http.route(f"{API_PREFIX}/<string:resource_path>/batch", **ROUTE)
+    @api_endpoint
+    def batch(self, resource_path, **_params):
+        _require("POST")
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _check_scope(resource, "write")
+        return json_response({"data": resource._api_batch(read_json_body())})
+
+    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **ROUTE)
+    @api_endpoint
+    def item(self, resource_path, ident, **_params):
+        _require("GET", "PATCH", "DELETE")
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        method = request.httprequest.method
+        if_match = request.httprequest.headers.get("If-Match")
+        if method == "GET":
+            _check_scope(resource, "read")
+            data = resource._api_get(ident)
+            return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
+        _check_scope(resource, "write")
+        if method == "PATCH":
+            record = resource._api_update(ident, read_json_body(), if_match)
+            data = resource._api_render(record, detail=True)[0]
+            return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
+        resource._api_delete(ident, if_match)
+        return json_response({"data": {"deleted": True}})
+
+    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/<string:action>", **ROUTE)
+    @api_endpoint
+    def action(self, resource_path, ident, action, **_params):
+        _require("POST")
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _check_scope(resource, "write")
+        read_json_body(required=False)
+        record = resource._api_action(ident, action)
+        return json_response({"data": resource._api_render(record, detail=True)[0]})
+
+    @http.route(
+        [API_PREFIX, f"{API_PREFIX}/<path:_rest>"],
+        type="http",
+        auth="none",
+        csrf=False,
+        save_session=False,
+    )
+    @api_endpoint
+    def not_found(self, **_params):
+        raise ApiError(
+            404, f"no route {request.httprequest.path}; see {API_PREFIX}/docs", "not_found"
+        )

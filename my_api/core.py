@@ -1,0 +1,250 @@
+"""Request plumbing shared by every /api/v1 route.
+
+`ApiError` is the only way an /api/v1 route reports a problem: it is a
+werkzeug HTTPException, so Odoo's dispatcher renders it (our JSON envelope)
+and rolls the transaction back whatever stage raised it (authentication,
+parsing, business code). `api_endpoint` wraps a controller method: it turns
+ORM exceptions into ApiErrors with the right status, flushes before
+answering so that constraint errors surface here and not after the response
+is built, and stamps every response with X-Request-Id.
+"""
+
+import datetime
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import wraps
+
+import psycopg2
+import werkzeug.exceptions
+from psycopg2 import errorcodes
+
+from odoo import fields
+from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
+from odoo.http import Response, request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from .lib.errors import error_document
+
+_logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+
+
+@dataclass
+class Credential:
+    """Who is calling and how they proved it.
+
+    `scopes` is None when the credential is not restricted by scopes
+    (session, unscoped API key); otherwise the set of granted scopes.
+    """
+
+    uid: int
+    method: str  # "session", "api_key", "oauth2"
+    key_id: int | None = None
+    scopes: frozenset | None = None
+    expires_at: datetime.datetime | None = None
+    client_id: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def has_scope(self, scope):
+        return self.scopes is None or scope in self.scopes
+
+
+@dataclass
+class ApiContext:
+    """Per-request state, stored on `request.api_context`."""
+
+    request_id: str
+    started: float
+    credential: Credential | None = None
+    headers: dict = field(default_factory=dict)
+
+
+class ApiError(werkzeug.exceptions.HTTPException):
+    """An error answered with the /api/v1 envelope and a real HTTP status."""
+
+    def __init__(self, status, message, code=None, details=None, headers=None):
+        super().__init__(description=message)
+        self.code = status
+        self.message = message
+        self.error_code = code
+        self.details = details
+        self.extra_headers = dict(headers or {})
+
+    def get_response(self, environ=None, scope=None):
+        ctx = current_context()
+        request_id = ctx.request_id if ctx else new_request_id()
+        body = error_document(self.code, self.message, self.error_code, self.details, request_id)
+        headers = [*JSON_HEADERS, ("X-Request-Id", request_id)]
+        if ctx:
+            headers.extend(ctx.headers.items())
+        headers.extend(self.extra_headers.items())
+        return Response(json.dumps(body), status=self.code, headers=headers)
+
+
+def new_request_id():
+    return uuid.uuid4().hex
+
+
+def current_context():
+    """The ApiContext of the current request, if it is an /api/v1 request."""
+    try:
+        return getattr(request, "api_context", None)
+    except RuntimeError:  # outside of a request
+        return None
+
+
+def ensure_context():
+    ctx = current_context()
+    if ctx is None:
+        incoming = request.httprequest.headers.get("X-Request-Id", "")
+        ctx = ApiContext(
+            request_id=incoming if REQUEST_ID_RE.match(incoming) else new_request_id(),
+            started=time.monotonic(),
+        )
+        request.api_context = ctx
+    return ctx
+
+
+def to_json_value(value):
+    """Render ORM values in the API's wire format (UTC timestamps with Z)."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _json_default(value):
+    rendered = to_json_value(value)
+    if rendered is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return rendered
+
+
+def json_response(payload, status=200, headers=None):
+    ctx = ensure_context()
+    all_headers = [*JSON_HEADERS, ("X-Request-Id", ctx.request_id)]
+    all_headers.extend(ctx.headers.items())
+    all_headers.extend((headers or {}).items())
+    body = json.dumps(payload, default=_json_default, separators=(",", ":"))
+    return Response(body, status=status, headers=all_headers)
+
+
+def parse_datetime(value, name):
+    """Parse an ISO 8601 date or timestamp from a query parameter (UTC)."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise ApiError(
+            400,
+            f"{name} must be an ISO 8601 date or timestamp, e.g. 2026-01-31T12:00:00Z",
+            "validation_error",
+            [{"field": name, "issue": "invalid_format"}],
+        ) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return fields.Datetime.to_string(parsed)
+
+
+def read_json_body(required=True):
+    """Return the request body decoded as a JSON object, or raise 400/413/415."""
+    httprequest = request.httprequest
+    max_bytes = int(
+        request.env["ir.config_parameter"].sudo().get_param("my_api.max_body_bytes", 1048576)
+    )
+    length = httprequest.content_length
+    if length is not None and length > max_bytes:
+        raise ApiError(413, f"request body exceeds {max_bytes} bytes", "payload_too_large")
+    raw = httprequest.get_data(cache=True)
+    if len(raw) > max_bytes:
+        raise ApiError(413, f"request body exceeds {max_bytes} bytes", "payload_too_large")
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "request body is required (a JSON object)", "bad_request")
+        return {}
+    mimetype = httprequest.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            "send the body as JSON with Content-Type: application/json",
+            "unsupported_media_type",
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}", "bad_request") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a JSON object", "bad_request")
+    return body
+
+
+def _integrity_message(exc):
+    diag = getattr(exc, "diag", None)
+    detail = getattr(diag, "message_detail", None) or getattr(diag, "message_primary", None)
+    return detail or "the change conflicts with existing data"
+
+
+def translate_exception(exc):
+    """Map an exception raised by business code to an ApiError (or None)."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, AccessDenied):
+        return ApiError(401, "authentication required", "unauthorized")
+    if isinstance(exc, AccessError):
+        return ApiError(403, str(exc.args[0]) if exc.args else "access denied", "forbidden")
+    if isinstance(exc, MissingError):
+        return ApiError(404, "the record does not exist or was deleted", "not_found")
+    if isinstance(exc, ValidationError):
+        return ApiError(400, str(exc.args[0]) if exc.args else "invalid data", "validation_error")
+    if isinstance(exc, UserError):
+        return ApiError(409, str(exc.args[0]) if exc.args else "conflict", "conflict")
+    if isinstance(exc, psycopg2.IntegrityError) and exc.pgcode in (
+        errorcodes.UNIQUE_VIOLATION,
+        errorcodes.FOREIGN_KEY_VIOLATION,
+        errorcodes.NOT_NULL_VIOLATION,
+        errorcodes.CHECK_VIOLATION,
+    ):
+        return ApiError(409, _integrity_message(exc), "conflict")
+    if isinstance(exc, werkzeug.exceptions.HTTPException) and exc.code:
+        return ApiError(exc.code, exc.description or exc.name)
+    return None
+
+
+def api_endpoint(func):
+    """Wrap an /api/v1 controller method (see module docstring)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        ctx = ensure_context()
+        try:
+            response = func(*args, **kwargs)
+            request.env.flush_all()
+            return response
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # let Odoo retry the whole request
+        except Exception as exc:
+            api_exc = translate_exception(exc)
+            if api_exc is None:
+                _logger.exception(
+                    "/api/v1 internal error, request_id=%s %s %s",
+                    ctx.request_id,
+                    request.httprequest.method,
+                    request.httprequest.path,
+                )
+                api_exc = ApiError(
+                    500,
+                    f"internal error; quote request id {ctx.request_id} to the administrator",
+                    "internal_error",
+                )
+            raise api_exc from None
+
+    return wrapper

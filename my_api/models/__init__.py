@@ -1,0 +1,1 @@
+from . import api_resource, ir_http, res_users, res_users_apikeys

@@ -1,0 +1,449 @@
+"""The resource framework of /api/v1.
+
+A resource is an abstract model that inherits `api.resource` and declares,
+as class attributes, what the API exposes of one Odoo model:
+
+- `_api_path`: URL segment (`orders`) and prefix of its OAuth scopes;
+- `_api_model`: the Odoo model (`sale.order`);
+- `_api_operations`: which of list, get, create, update, delete, batch exist;
+- `_api_filters`: query parameter -> (schema Field, domain builder);
+- `_api_orders`: public sort key -> ORM field (non-null, indexed ideally);
+- `_api_default_order`: e.g. "-date_order" (newest first);
+- `_api_read_schema` / `_api_create_schema` / `_api_update_schema`;
+- `_api_external_ref`: (public name, ORM field) for `ref:<value>` lookups
+  and idempotent creates;
+- `_api_actions`: action name -> method name (POST /<path>/<id>/<action>).
+
+Routes, validation and the OpenAPI document are derived from these. A
+resource implements only `_api_render` (and `_api_prepare_*` to turn a
+validated body into ORM values). Everything runs as the authenticated user:
+access rights and record rules apply, and refusals become 403.
+"""
+
+import hashlib
+import json
+
+from odoo import api, models, tools
+
+from ..core import ApiError, parse_datetime, translate_exception
+from ..lib import schema as s
+from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_BATCH = 200
+OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
+
+
+def eq(field_name):
+    """Domain builder for a filter that compares one field for equality."""
+    return lambda value: [(field_name, "=", value)]
+
+
+class ApiResource(models.AbstractModel):
+    _name = "api.resource"
+    _description = "REST API resource"
+
+    _api_path = None
+    _api_model = None
+    _api_description = ""
+    _api_operations = ("list", "get")
+    _api_filters = {}
+    _api_orders = {"id": "id"}
+    _api_default_order = "id"
+    _api_read_schema = None
+    _api_create_schema = None
+    _api_update_schema = None
+    _api_external_ref = None
+    _api_actions = {}
+
+    # ------------------------------------------------------------ registry
+    @api.model
+    @tools.ormcache()
+    def _api_resource_models(self):
+        """Map URL segment -> resource model name, for installed resources."""
+        return {
+            self.env.registry[name]._api_path: name
+            for name in self.env.registry
+            if name.startswith("api.resource.") and self.env.registry[name]._api_path
+        }
+
+    @api.model
+    def _api_get_resource(self, path):
+        name = self._api_resource_models().get(path)
+        if not name:
+            raise ApiError(404, f"unknown resource {path!r}", "not_found")
+        return self.env[name]
+
+    @api.model
+    def _api_scopes(self):
+        """OAuth2 scopes of every resource: {scope: description}."""
+        scopes = {}
+        for path, name in sorted(self._api_resource_models().items()):
+            resource = self.env[name]
+            label = resource._api_description or path
+            scopes[f"{path}:read"] = f"Read {label}"
+            if set(resource._api_operations) - {"list", "get"} or resource._api_actions:
+                scopes[f"{path}:write"] = f"Create, change and delete {label}"
+        return scopes
+
+    # ------------------------------------------------------------- helpers
+    @api.model
+    def _api_records(self):
+        return self.env[self._api_model]
+
+    @api.model
+    def _api_check_operation(self, operation):
+        if operation not in self._api_operations:
+            raise ApiError(
+                405,
+                f"{operation} is not available on /{self._api_path}",
+                "method_not_allowed",
+            )
+
+    @api.model
+    def _api_cursor_secret(self):
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        return f"my_api.cursor:{secret}"
+
+    @api.model
+    def _api_resolve(self, ident):
+        """Find one record by id, `ref:<external ref>` or `xid:<module.name>`."""
+        records = self._api_records()
+        if ident.isdigit():
+            record = records.browse(int(ident)).exists()
+        elif ident.startswith("ref:") and self._api_external_ref:
+            field_name = self._api_external_ref[1]
+            record = records.search([(field_name, "=", ident[4:])], limit=1)
+        elif ident.startswith("xid:"):
+            record = self.env.ref(ident[4:], raise_if_not_found=False)
+            if record is not None and record._name != self._api_model:
+                record = None
+            record = record or records
+        else:
+            raise ApiError(
+                400,
+                "record identifiers are an id, ref:<external reference> or xid:<module.name>",
+                "bad_request",
+            )
+        if not record:
+            raise ApiError(404, f"{self._api_path} {ident} not found", "not_found")
+        # exists() does not apply record rules: a record that the user's
+        # access rights or record rules hide is a 403, not a silent success
+        record.check_access("read")
+        return record
+
+    @api.model
+    def _api_etag(self, data):
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        return f'"{digest[:32]}"'
+
+    # ---------------------------------------------------------------- list
+    @api.model
+    def _api_parse_list_params(self, args):
+        """Validate query parameters of a list call; return a dict."""
+        allowed = {"limit", "offset", "cursor", "order", "updated_since", *self._api_filters}
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise ApiError(
+                400,
+                f"unknown query parameter(s): {', '.join(unknown)}",
+                "validation_error",
+                [{"field": name, "issue": "unknown_parameter"} for name in unknown],
+            )
+        repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
+        if repeated:
+            raise ApiError(400, f"parameter(s) given twice: {', '.join(repeated)}", "bad_request")
+        params = {
+            "limit": min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
+            "offset": _parse_int(args, "offset", 0, 0),
+            "cursor": args.get("cursor"),
+        }
+        if params["cursor"] is not None and "offset" in args:
+            raise ApiError(400, "use either offset or cursor, not both", "bad_request")
+        order = args.get("order", self._api_default_order)
+        key = order.lstrip("-")
+        if key not in self._api_orders:
+            raise ApiError(
+                400,
+                f"order must be one of: {', '.join(sorted(self._api_orders))} "
+                "(prefix with - for descending)",
+                "validation_error",
+                [{"field": "order", "issue": "invalid_value"}],
+            )
+        params["order"] = order
+        domain = []
+        if "updated_since" in args:
+            domain.append(
+                ("write_date", ">=", parse_datetime(args["updated_since"], "updated_since"))
+            )
+        for name, (spec, builder) in self._api_filters.items():
+            if name not in args:
+                continue
+            value = _coerce_query_value(args[name], spec, name)
+            domain.extend(builder(value))
+        params["domain"] = domain
+        return params
+
+    @api.model
+    def _api_base_domain(self):
+        """Domain every list and lookup of this resource is restricted to."""
+        return []
+
+    @api.model
+    def _api_list(self, args):
+        """Return (rows, pagination) for GET /<path>."""
+        self._api_check_operation("list")
+        params = self._api_parse_list_params(args)
+        order = params["order"]
+        descending = order.startswith("-")
+        field_name = self._api_orders[order.lstrip("-")]
+        direction = "DESC" if descending else "ASC"
+        orm_order = f"{field_name} {direction}, id {direction}"
+        domain = self._api_base_domain() + params["domain"]
+        records = self._api_records()
+        secret = self._api_cursor_secret()
+        total = None
+        if params["cursor"]:
+            try:
+                last_value, last_id = decode_cursor(secret, order, params["cursor"])
+            except (InvalidCursor, ValueError) as exc:
+                raise ApiError(400, str(exc), "bad_request") from None
+            op = "<" if descending else ">"
+            if field_name == "id":
+                domain = [*domain, ("id", op, last_id)]
+            else:
+                domain = [
+                    *domain,
+                    "|",
+                    (field_name, op, last_value),
+                    "&",
+                    (field_name, "=", last_value),
+                    ("id", op, last_id),
+                ]
+            found = records.search(domain, order=orm_order, limit=params["limit"] + 1)
+        else:
+            found = records.search(
+                domain, order=orm_order, limit=params["limit"] + 1, offset=params["offset"]
+            )
+            if len(found) <= params["limit"] and (found or not params["offset"]):
+                total = params["offset"] + len(found)
+            else:
+                total = records.search_count(domain)
+        has_more = len(found) > params["limit"]
+        page = found[: params["limit"]]
+        pagination = {
+            "total": total,
+            "limit": params["limit"],
+            "offset": None if params["cursor"] else params["offset"],
+            "has_more": has_more,
+            "next_cursor": None,
+        }
+        if has_more and page:
+            last = page[-1]
+            value = last[field_name]
+            if field_name != "id":
+                value = records._fields[field_name].convert_to_write(value, last)
+                value = str(value) if not isinstance(value, int | float | str) else value
+            pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
+        return self._api_render(page), pagination
+
+    # ----------------------------------------------------------------- get
+    @api.model
+    def _api_get(self, ident):
+        self._api_check_operation("get")
+        record = self._api_resolve(ident)
+        return self._api_render(record, detail=True)[0]
+
+    # -------------------------------------------------------------- create
+    @api.model
+    def _api_validate(self, body, spec, partial=False):
+        errors = s.validate(body, spec, partial=partial)
+        if errors:
+            first = errors[0]["message"]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ApiError(400, first + more, "validation_error", errors)
+
+    @api.model
+    def _api_find_existing(self, body):
+        """Existing record for an idempotent create by external reference."""
+        if not self._api_external_ref:
+            return None
+        public, field_name = self._api_external_ref
+        ref = body.get(public)
+        if not ref:
+            return None
+        existing = self._api_records().search(
+            [(field_name, "=", ref), ("create_uid", "=", self.env.uid)], limit=1
+        )
+        return existing or None
+
+    @api.model
+    def _api_create(self, body):
+        """Create from a JSON body; return (record, created)."""
+        self._api_check_operation("create")
+        self._api_validate(body, self._api_create_schema)
+        existing = self._api_find_existing(body)
+        if existing:
+            return existing, False
+        values = self._api_prepare_create(body)
+        return self._api_records().create(values), True
+
+    @api.model
+    def _api_prepare_create(self, body):
+        return dict(body)
+
+    # -------------------------------------------------------------- update
+    @api.model
+    def _api_update(self, ident, body, if_match=None):
+        self._api_check_operation("update")
+        record = self._api_resolve(ident)
+        self._api_check_precondition(record, if_match)
+        self._api_validate(body, self._api_update_schema, partial=True)
+        record.write(self._api_prepare_update(record, body))
+        return record
+
+    @api.model
+    def _api_prepare_update(self, record, body):
+        return dict(body)
+
+    @api.model
+    def _api_check_precondition(self, record, if_match):
+        if if_match is None or if_match.strip() == "*":
+            return
+        current = self._api_etag(self._api_render(record, detail=True)[0])
+        candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if current not in candidates:
+            raise ApiError(
+                412,
+                "the record changed since you read it (ETag mismatch); fetch it again",
+                "precondition_failed",
+                headers={"ETag": current},
+            )
+
+    # -------------------------------------------------------------- delete
+    @api.model
+    def _api_delete(self, ident, if_match=None):
+        self._api_check_operation("delete")
+        record = self._api_resolve(ident)
+        self._api_check_precondition(record, if_match)
+        record.unlink()
+
+    # --------------------------------------------------------------- batch
+    @api.model
+    def _api_batch(self, body):
+        """All-or-nothing creates/updates; per-item errors on failure."""
+        self._api_check_operation("batch")
+        item_spec = s.Object(
+            {
+                "op": s.Field("string", enum=["create", "update"], required=True),
+                "id": s.Field("string", description="id, ref:<value> or xid:<name> (update)"),
+                "data": s.Field("object", required=True),
+            }
+        )
+        spec = s.Object(
+            {"items": s.Array(item_spec, required=True, min_items=1, max_items=MAX_BATCH)}
+        )
+        self._api_validate(body, spec)
+        results, errors = [], []
+        for index, item in enumerate(body["items"]):
+            try:
+                with self.env.cr.savepoint():
+                    if item["op"] == "create":
+                        record, created = self._api_create(item["data"])
+                        results.append({"index": index, "id": record.id, "created": created})
+                    else:
+                        if not item.get("id"):
+                            raise ApiError(400, "id is required for update", "validation_error")
+                        record = self._api_update(str(item["id"]), item["data"])
+                        results.append({"index": index, "id": record.id, "created": False})
+                    self.env.flush_all()
+            except Exception as exc:
+                api_exc = translate_exception(exc)
+                if api_exc is None:
+                    raise
+                errors.append(
+                    {
+                        "index": index,
+                        "status": api_exc.code,
+                        "code": api_exc.error_code or "error",
+                        "message": api_exc.message,
+                        "details": api_exc.details or [],
+                    }
+                )
+        if errors:
+            raise ApiError(
+                400 if all(e["status"] == 400 for e in errors) else 409,
+                f"{len(errors)} of {len(body['items'])} item(s) failed; nothing was saved",
+                "batch_failed",
+                errors,
+            )
+        return results
+
+    # ------------------------------------------------------------- actions
+    @api.model
+    def _api_action(self, ident, action):
+        method = self._api_actions.get(action)
+        if not method:
+            raise ApiError(404, f"unknown action {action!r} on /{self._api_path}", "not_found")
+        record = self._api_resolve(ident)
+        record.check_access("write")
+        getattr(self, method)(record)
+        return record
+
+    # ------------------------------------------------------------- render
+    @api.model
+    def _api_render(self, records, detail=False):
+        """Return the JSON-ready dicts of `records` (one query per field group,
+        not per record: the ORM prefetches the whole page)."""
+        raise NotImplementedError
+
+
+def _parse_int(args, name, default, minimum):
+    if name not in args:
+        return default
+    raw = args[name]
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(
+            400,
+            f"{name} must be an integer",
+            "validation_error",
+            [{"field": name, "issue": "invalid_type"}],
+        ) from None
+    if value < minimum:
+        raise ApiError(
+            400,
+            f"{name} must be >= {minimum}",
+            "validation_error",
+            [{"field": name, "issue": "too_small"}],
+        )
+    return value
+
+
+def _coerce_query_value(raw, spec, name):
+    """Turn a query-string value into the type its Field declares."""
+    if spec.type == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+    elif spec.type == "boolean":
+        if raw.lower() in ("true", "1"):
+            return True
+        if raw.lower() in ("false", "0"):
+            return False
+    elif spec.format in ("date", "date-time"):
+        return parse_datetime(raw, name)
+    elif spec.type == "string":
+        errors = s.validate(raw, spec, path=name)
+        if not errors:
+            return raw
+        raise ApiError(400, errors[0]["message"], "validation_error", errors)
+    raise ApiError(
+        400,
+        f"{name} must be a{'n' if spec.type == 'integer' else ''} {spec.type}",
+        "validation_error",
+        [{"field": name, "issue": "invalid_type"}],
+    )

@@ -1,0 +1,175 @@
+"""Authentication of /api/v1 routes (`auth="api_v1"`).
+
+Order of precedence: an `Authorization: Bearer <token>` header wins; without
+it the Odoo session cookie is used. Bearer tokens are resolved by
+`_api_authenticate_bearer`, which other addons extend (my_oauth_provider adds
+OAuth2 access tokens there): return a `Credential` or defer to super().
+
+Odoo API keys are hashed with PBKDF2, which costs milliseconds per check. A
+successful verification is remembered by this worker process for
+`my_api.apikey_cache_ttl` seconds (default 30): a key revoked or expired in
+another worker keeps working here for at most that long; a key revoked in
+this worker stops at once.
+"""
+
+import datetime
+import hashlib
+import threading
+import time
+
+from odoo import api, models
+from odoo.http import request
+
+from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
+
+from ..core import ApiError, Credential, ensure_context
+
+DEFAULT_APIKEY_CACHE_TTL = 30
+# API key scopes accepted by /api/v1: unscoped keys, Odoo's "rpc" keys, and
+# keys minted for the REST API.
+API_KEY_SCOPES = ("rpc", "api")
+
+_apikey_cache = {}  # (dbname, sha256(key)) -> (Credential, cached_at)
+_apikey_cache_lock = threading.Lock()
+
+
+def clear_apikey_cache(key_ids=None):
+    """Forget cached API keys (all of them, or those with these ids)."""
+    with _apikey_cache_lock:
+        if key_ids is None:
+            _apikey_cache.clear()
+            return
+        wanted = set(key_ids)
+        for cache_key, (credential, _cached_at) in list(_apikey_cache.items()):
+            if credential.key_id in wanted:
+                del _apikey_cache[cache_key]
+
+
+def _unauthorized(message, error="invalid_token"):
+    header = 'Bearer realm="api"'
+    if error:
+        header += f', error="{error}", error_description="{message}"'
+    return ApiError(401, message, "unauthorized", headers={"WWW-Authenticate": header})
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = "ir.http"
+
+    @classmethod
+    def _auth_method_api_v1(cls):
+        ctx = ensure_context()
+        header = request.httprequest.headers.get("Authorization")
+        if header:
+            scheme, _sep, token = header.strip().partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise _unauthorized("use Authorization: Bearer <token>", "invalid_request")
+            credential = request.env["ir.http"]._api_authenticate_bearer(token)
+            if credential is None:
+                raise _unauthorized("the token is invalid, expired or revoked")
+            request.update_env(user=credential.uid)
+            request.session.can_save = False  # stateless: never write a session
+        elif request.env.uid and request.env.uid not in cls._get_public_users():
+            # the session cookie was already validated by _authenticate_explicit
+            credential = Credential(uid=request.env.uid, method="session")
+            cls._api_check_session_csrf()
+        else:
+            raise _unauthorized(
+                "authentication required: send a session cookie or a Bearer token", None
+            )
+        share = credential.extra["share"] if "share" in credential.extra else request.env.user.share
+        if share:
+            raise ApiError(403, "the REST API is open to internal users only", "forbidden")
+        ctx.credential = credential
+
+    @classmethod
+    def _api_check_session_csrf(cls):
+        """Refuse cross-site writes that ride on a browser's session cookie.
+
+        Routes are csrf=False because machines call them; a browser can only
+        send `Content-Type: application/json` cross-site after a CORS
+        preflight that Odoo never approves, so requiring it on unsafe
+        methods (and refusing Sec-Fetch-Site: cross-site) is enough.
+        """
+        httprequest = request.httprequest
+        if httprequest.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if httprequest.headers.get("Sec-Fetch-Site") == "cross-site" or (
+            httprequest.mimetype != "application/json"
+        ):
+            raise ApiError(
+                403,
+                "session-authenticated writes need Content-Type: application/json "
+                "and must not come from another site",
+                "forbidden",
+            )
+
+    @api.model
+    def _api_authenticate_bearer(self, token):
+        """Return the Credential for a bearer token, or None if unknown.
+
+        Extension point: override, try your own token type, and call super()
+        for the others.
+        """
+        return self._api_authenticate_apikey(token)
+
+    @api.model
+    def _api_apikey_cache_ttl(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("my_api.apikey_cache_ttl")
+        try:
+            return max(0, int(value)) if value else DEFAULT_APIKEY_CACHE_TTL
+        except ValueError:
+            return DEFAULT_APIKEY_CACHE_TTL
+
+    @api.model
+    def _api_authenticate_apikey(self, token):
+        if len(token) < INDEX_SIZE or len(token) > 512:
+            return None
+        cache_key = (self.env.cr.dbname, hashlib.sha256(token.encode()).hexdigest())
+        now = time.monotonic()
+        ttl = self._api_apikey_cache_ttl()
+        with _apikey_cache_lock:
+            cached = _apikey_cache.get(cache_key)
+        if cached and now - cached[1] < ttl:
+            credential = cached[0]
+            if credential.expires_at is None or credential.expires_at > _utcnow():
+                return credential
+        credential = self._api_verify_apikey(token)
+        with _apikey_cache_lock:
+            if credential is None:
+                _apikey_cache.pop(cache_key, None)
+            elif ttl:
+                _apikey_cache[cache_key] = (credential, now)
+        return credential
+
+    @api.model
+    def _api_verify_apikey(self, token):
+        """Check the key against res.users.apikeys (hash + index lookup)."""
+        # Same lookup as res.users.apikeys._check_credentials, but we also
+        # need the key's id and expiry for caching, /me and last-used.
+        self.env.cr.execute(
+            """
+            SELECT k.id, k.user_id, k.key, k.scope, k.expiration_date, u.share
+              FROM res_users_apikeys k
+              JOIN res_users u ON u.id = k.user_id
+             WHERE u.active
+               AND k.index = %s
+               AND (k.scope IS NULL OR k.scope IN %s)
+               AND (k.expiration_date IS NULL OR k.expiration_date >= now() at time zone 'utc')
+            """,
+            [token[:INDEX_SIZE], API_KEY_SCOPES],
+        )
+        for key_id, user_id, hashed, _scope, expiration, share in self.env.cr.fetchall():
+            if KEY_CRYPT_CONTEXT.verify(token, hashed):
+                return Credential(
+                    uid=user_id,
+                    method="api_key",
+                    key_id=key_id,
+                    expires_at=expiration,
+                    extra={"share": share},
+                )
+        return None
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,25 @@
+from odoo import api, models
+
+from ..core import to_json_value
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    @api.model
+    def _api_me(self, credential):
+        """The body of GET /api/v1/me for the authenticated user."""
+        user = self.env.user
+        return {
+            "id": user.id,
+            "login": user.login,
+            "name": user.name,
+            "email": user.email or None,
+            "company": {"id": user.company_id.id, "name": user.company_id.name},
+            "auth_method": credential.method,
+            "scopes": sorted(credential.scopes) if credential.scopes is not None else None,
+            "key_expires_at": to_json_value(credential.expires_at)
+            if credential.expires_at
+            else None,
+            "client_id": credential.client_id,
+        }

@@ -1,0 +1,247 @@
+from odoo import Command, api, fields, models
+
+from ..core import ApiError
+from ..lib import schema as s
+from ..models.api_resource import eq
+
+STATES = ["draft", "sent", "sale", "cancel"]
+
+PARTNER_REF = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "name": s.Field("string", read_only=True),
+        "email": s.Field("string", nullable=True, read_only=True),
+    },
+    read_only=True,
+)
+
+LINE_READ = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "product": s.Object(
+            {
+                "id": s.Field("integer"),
+                "name": s.Field("string"),
+                "default_code": s.Field("string", nullable=True),
+            },
+            nullable=True,
+        ),
+        "description": s.Field("string"),
+        "quantity": s.Field("number"),
+        "unit_price": s.Field("number"),
+        "discount": s.Field("number"),
+        "subtotal": s.Field("number", description="Untaxed line amount"),
+        "total": s.Field("number", description="Line amount with taxes"),
+    }
+)
+
+ORDER_READ = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "name": s.Field("string", read_only=True, example="S00042"),
+        "external_ref": s.Field("string", nullable=True, description="client_order_ref"),
+        "partner": PARTNER_REF,
+        "date_order": s.Field("string", format="date-time"),
+        "state": s.Field("string", enum=STATES),
+        "currency": s.Field("string", example="EUR"),
+        "amount_untaxed": s.Field("number", description="Detail only"),
+        "amount_tax": s.Field("number", description="Detail only"),
+        "amount_total": s.Field("number"),
+        "line_count": s.Field("integer"),
+        "lines": s.Array(LINE_READ, description="Detail only"),
+        "updated_at": s.Field("string", format="date-time"),
+    }
+)
+
+LINE_WRITE = s.Object(
+    {
+        "product_id": s.Field("integer", required=True, minimum=1),
+        "quantity": s.Field("number", exclusive_minimum=0, description="Default 1"),
+        "price": s.Field(
+            "number", minimum=0, description="Unit price; default: the pricelist price"
+        ),
+        "discount": s.Field("number", minimum=0, maximum=100),
+        "description": s.Field("string", max_length=2000),
+    }
+)
+
+ORDER_CREATE = s.Object(
+    {
+        "partner_id": s.Field("integer", required=True, minimum=1, example=42),
+        "external_ref": s.Field(
+            "string",
+            max_length=256,
+            example="SHOPIFY-9821",
+            description="Your reference (client_order_ref). Creating again with the same "
+            "reference returns the existing order instead of a duplicate.",
+        ),
+        "date_order": s.Field("string", format="date-time"),
+        "note": s.Field("string", max_length=10000),
+        "lines": s.Array(LINE_WRITE, required=True, min_items=1, max_items=1000),
+    }
+)
+
+ORDER_UPDATE = s.Object(
+    {
+        "external_ref": s.Field("string", max_length=256, nullable=True),
+        "note": s.Field("string", max_length=10000, nullable=True),
+        "commitment_date": s.Field("string", format="date-time", nullable=True),
+        "validity_date": s.Field("string", format="date", nullable=True),
+    }
+)
+
+
+def _date_from(value):
+    return [("date_order", ">=", value)]
+
+
+def _date_to(value):
+    return [("date_order", "<=", value)]
+
+
+class ApiResourceOrder(models.AbstractModel):
+    _name = "api.resource.order"
+    _inherit = "api.resource"
+    _description = "REST API resource: sale orders"
+
+    _api_path = "orders"
+    _api_model = "sale.order"
+    _api_description = "sale orders"
+    _api_operations = ("list", "get", "create", "update", "delete", "batch")
+    _api_filters = {
+        "state": (s.Field("string", enum=STATES), eq("state")),
+        "partner_id": (s.Field("integer"), eq("partner_id")),
+        "external_ref": (s.Field("string"), eq("client_order_ref")),
+        "date_from": (s.Field("string", format="date-time"), _date_from),
+        "date_to": (s.Field("string", format="date-time"), _date_to),
+    }
+    _api_orders = {
+        "date_order": "date_order",
+        "id": "id",
+        "name": "name",
+        "updated_at": "write_date",
+    }
+    _api_default_order = "-date_order"
+    _api_read_schema = ORDER_READ
+    _api_create_schema = ORDER_CREATE
+    _api_update_schema = ORDER_UPDATE
+    _api_external_ref = ("external_ref", "client_order_ref")
+    _api_actions = {"confirm": "_api_action_confirm", "cancel": "_api_action_cancel"}
+
+    @api.model
+    def _api_render(self, records, detail=False):
+        rows = []
+        for order in records:
+            partner = order.partner_id
+            row = {
+                "id": order.id,
+                "name": order.name,
+                "external_ref": order.client_order_ref or None,
+                "partner": {"id": partner.id, "name": partner.name},
+                "date_order": order.date_order,
+                "state": order.state,
+                "currency": order.currency_id.name,
+                "amount_total": order.amount_total,
+                "line_count": len(order.order_line),
+                "updated_at": order.write_date,
+            }
+            if detail:
+                row["partner"]["email"] = partner.email or None
+                row["amount_untaxed"] = order.amount_untaxed
+                row["amount_tax"] = order.amount_tax
+                row["lines"] = [
+                    {
+                        "id": line.id,
+                        "product": (
+                            line.product_id
+                            and {
+                                "id": line.product_id.id,
+                                "name": line.product_id.name,
+                                "default_code": line.product_id.default_code or None,
+                            }
+                        )
+                        or None,
+                        "description": line.name,
+                        "quantity": line.product_uom_qty,
+                        "unit_price": line.price_unit,
+                        "discount": line.discount,
+                        "subtotal": line.price_subtotal,
+                        "total": line.price_total,
+                    }
+                    for line in order.order_line
+                    if not line.display_type
+                ]
+            rows.append(row)
+        return rows
+
+    @api.model
+    def _api_check_exists(self, model, record_id, path):
+        record = self.env[model].browse(record_id).exists()
+        if not record:
+            raise ApiError(
+                400,
+                f"{path} {record_id} does not exist",
+                "validation_error",
+                [{"field": path, "issue": "not_found"}],
+            )
+        record.check_access("read")
+        return record
+
+    @api.model
+    def _api_prepare_create(self, body):
+        self._api_check_exists("res.partner", body["partner_id"], "partner_id")
+        values = {"partner_id": body["partner_id"], "order_line": []}
+        if body.get("external_ref"):
+            values["client_order_ref"] = body["external_ref"]
+        if body.get("date_order"):
+            values["date_order"] = fields.Datetime.to_datetime(
+                body["date_order"].replace("Z", "").replace("T", " ")[:19]
+            )
+        if body.get("note"):
+            values["note"] = body["note"]
+        for index, line in enumerate(body["lines"]):
+            self._api_check_exists(
+                "product.product", line["product_id"], f"lines[{index}].product_id"
+            )
+            line_values = {
+                "product_id": line["product_id"],
+                "product_uom_qty": line.get("quantity", 1),
+            }
+            if "price" in line:
+                line_values["price_unit"] = line["price"]
+            if "discount" in line:
+                line_values["discount"] = line["discount"]
+            if line.get("description"):
+                line_values["name"] = line["description"]
+            values["order_line"].append(Command.create(line_values))
+        return values
+
+    @api.model
+    def _api_prepare_update(self, record, body):
+        values = {}
+        if "external_ref" in body:
+            values["client_order_ref"] = body["external_ref"] or False
+        if "note" in body:
+            values["note"] = body["note"] or False
+        if "commitment_date" in body:
+            value = body["commitment_date"]
+            values["commitment_date"] = value and value.replace("Z", "").replace("T", " ")[:19]
+        if "validity_date" in body:
+            values["validity_date"] = body["validity_date"] or False
+        return values
+
+    @api.model
+    def _api_action_confirm(self, order):
+        if order.state not in ("draft", "sent"):
+            raise ApiError(
+                409,
+                f"order {order.name} is {order.state}; only quotations can be confirmed",
+                "conflict",
+            )
+        order.action_confirm()
+
+    @api.model
+    def _api_action_cancel(self, order):
+        if order.state == "cancel":
+            raise ApiError(409, f"order {order.name} is already cancelled", "conflict")
+        order.action_cancel()

@@ -1,0 +1,63 @@
+import json
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user
+
+
+class ApiCase(HttpCase):
+    """Base class of the REST API's HTTP tests: users, keys and a client."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.salesman = new_test_user(
+            cls.env,
+            login="api_salesman",
+            password="api_salesman_pw",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads",
+        )
+        cls.partner = cls.env["res.partner"].create(
+            {"name": "Api Customer", "email": "c@example.com"}
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Api Widget", "list_price": 10.0, "default_code": "API-W"}
+        )
+
+    @classmethod
+    def new_api_key(cls, user, name="test key"):
+        """Mint an Odoo API key for `user` the way Odoo does, return it."""
+        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, name, None)
+
+    @classmethod
+    def new_order(cls, partner=None, lines=1, **values):
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.partner).id,
+                "order_line": [
+                    Command.create({"product_id": cls.product.id, "product_uom_qty": 1 + i})
+                    for i in range(lines)
+                ],
+                **values,
+            }
+        )
+
+    def api(self, method, path, key=None, body=None, headers=None, raw=None):
+        headers = dict(headers or {})
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        return self.url_open(path, data=data, headers=headers, method=method, allow_redirects=False)
+
+    def assertError(self, response, status, code=None):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        error = response.json()["error"]
+        if code:
+            self.assertEqual(error["code"], code)
+        self.assertTrue(error["message"])
+        self.assertEqual(error["request_id"], response.headers["X-Request-Id"])
+        return error

@@ -1,0 +1,16 @@
+{
+    "name": "OAuth Provider and API Key Lifecycle",
+    "summary": "Seeded OAuth login providers, managed API keys (mint, rotate, remind, "
+    "revoke) and an OAuth2 authorization server for /api/v1",
+    "version": "19.0.1.0.0",
+    "category": "Hidden/Tools",
+    "license": "LGPL-3",
+    "author": "Integration Suite Contributors",
+    "depends": ["my_api", "auth_oauth"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

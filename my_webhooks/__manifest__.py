@@ -1,0 +1,17 @@
+{
+    "name": "Signed Webhooks",
+    "summary": "Signed, durable, retried outbound webhooks from a transactional outbox, "
+    "and verified, idempotent inbound webhooks",
+    "version": "19.0.1.0.0",
+    "category": "Hidden/Tools",
+    "license": "LGPL-3",
+    "author": "Integration Suite Contributors",
+    "depends": ["my_api", "base_automation"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/webhook_endpoint_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The project's test command (README.md, "Test it"; called by .ci/run).
+#
+# Always: installs the pinned test dependencies, runs ruff and pylint-odoo's
+# mandatory checks, and the pure-Python tests (tests/unit).
+# When the Python that runs this script can import Odoo 19: starts a
+# throwaway PostgreSQL cluster of its own, installs the three addons into a
+# fresh database with the tests enabled (Odoo's own runner, so HttpCase gets
+# its HTTP server), serves that database on 127.0.0.1 for the end-to-end
+# tests in tests/e2e, then uninstalls the addons to prove they leave cleanly.
+#
+# Environment: PYTHON (default python3) picks the interpreter; KEEP_DB=1
+# keeps the cluster's data directory for inspection.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+ADDONS="my_api,my_webhooks,my_oauth_provider"
+LOGS="$ROOT/.test-run"
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+cd "$ROOT"
+
+declare -a SUMMARY=()
+FAILED=0
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+
+note() { printf '\n==> %s\n' "$*"; }
+
+record() {  # record PART PASSED FAILED SKIPPED
+    SUMMARY+=("$(printf '%-12s %s passed, %s failed, %s skipped' "$1:" "$2" "$3" "$4")")
+    TOTAL_PASSED=$((TOTAL_PASSED + $2))
+    TOTAL_FAILED=$((TOTAL_FAILED + $3))
+    TOTAL_SKIPPED=$((TOTAL_SKIPPED + $4))
+    if [ "$3" -ne 0 ]; then FAILED=1; fi
+}
+
+run_pytest() {  # run_pytest PART DIR [pytest args...]; pytest's exit 5 (nothing collected) is no failure
+    local part="$1" dir="$2"
+    shift 2
+    "$PY" -m pytest "$dir" -q -p no:cacheprovider --junitxml="$LOGS/$part.xml" "$@"
+    local rc=$?
+    local counts
+    counts=$("$PY" scripts/junit_counts.py "$LOGS/$part.xml" 2>/dev/null || echo "0 0 0")
+    # shellcheck disable=SC2086
+    set -- $counts
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$2" -eq 0 ]; then
+        record "$part" "$1" 1 "$3"  # pytest itself failed (collection error, crash): count it
+    else
+        record "$part" "$1" "$2" "$3"
+    fi
+}
+
+check() {  # check NAME RC: a lint or health check, reported apart from test counts
+    if [ "$2" -eq 0 ]; then SUMMARY+=("$(printf '%-12s ok' "$1:")"); else SUMMARY+=("$(printf '%-12s FAILED' "$1:")"); FAILED=1; fi
+}
+
+finish() {
+    note "Summary"
+    printf '%s\n' "${SUMMARY[@]}"
+    echo "total: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
+    exit "$FAILED"
+}
+
+# --------------------------------------------------------------- always
+note "Installing the test dependencies (requirements-test.txt) into $PY"
+if ! "$PY" -m pip install --quiet --disable-pip-version-check -r requirements-test.txt; then
+    echo "pip could not install requirements-test.txt" >&2
+    exit 2
+fi
+
+note "ruff"
+"$PY" -m ruff check --no-cache .
+check ruff $?
+
+note "pylint-odoo (mandatory checks)"
+"$PY" -m pylint --rcfile=.pylintrc-mandatory my_api my_webhooks my_oauth_provider
+check pylint-odoo $?
+
+note "Pure-Python tests (tests/unit)"
+run_pytest unit tests/unit
+
+# ---------------------------------------------------------- Odoo suite
+if ! ODOO_VERSION=$("$PY" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null); then
+    SUMMARY+=("odoo suite: SKIPPED: no Odoo 19 found ($PY cannot import odoo); install Odoo 19 into that Python to run it")
+    finish
+fi
+if [ "$ODOO_VERSION" != "19" ]; then
+    SUMMARY+=("odoo suite: SKIPPED: no Odoo 19 found ($PY imports Odoo $ODOO_VERSION)")
+    finish
+fi
+
+as_pg() {  # run a PostgreSQL binary as a non-root user
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$PGBIN" ]; then
+    note "Installing PostgreSQL from Debian's packages"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$PGBIN" ]; then
+        echo "PostgreSQL could not be installed" >&2
+        check postgresql 1
+        finish
+    fi
+fi
+
+RUN=$(mktemp -d /tmp/suite-test.XXXXXX)
+PGDATA="$RUN/pg"
+PGPORT=54329
+DB="suite_test_$$"
+SERVER_PID=""
+mkdir -p "$PGDATA" "$RUN/data"
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDATA"; chmod 755 "$RUN"; fi
+
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1
+    cp "$PGDATA/postgresql.log" "$LOGS/" 2>/dev/null
+    if [ "${KEEP_DB:-0}" != "1" ]; then rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+
+note "Starting a throwaway PostgreSQL ($PGBIN) in $PGDATA"
+as_pg "$PGBIN/initdb" -D "$PGDATA/data" -A trust -U postgres >"$LOGS/initdb.log" 2>&1 \
+    && as_pg "$PGBIN/pg_ctl" -D "$PGDATA/data" -l "$PGDATA/postgresql.log" -w start \
+        -o "-p $PGPORT -k $PGDATA -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+    && as_pg "$PGBIN/psql" -h "$PGDATA" -p "$PGPORT" -U postgres -qc "CREATE ROLE odoo LOGIN SUPERUSER" postgres
+if [ $? -ne 0 ]; then
+    cp "$PGDATA/postgresql.log" "$LOGS/" 2>/dev/null
+    echo "PostgreSQL did not start; see $LOGS/initdb.log and $LOGS/postgresql.log" >&2
+    check postgresql 1
+    finish
+fi
+
+ODOO=("$PY" -m odoo)
+DBARGS=(--db_host "$PGDATA" --db_port "$PGPORT" --db_user odoo --data-dir "$RUN/data" --addons-path "$ROOT")
+
+note "Installing $ADDONS into a fresh database and running their Odoo tests"
+"${ODOO[@]}" server "${DBARGS[@]}" -d "$DB" -i "$ADDONS" --test-enable \
+    --test-tags "/my_api,/my_webhooks,/my_oauth_provider" --stop-after-init \
+    --http-interface 127.0.0.1 --http-port "$("$PY" scripts/free_port.py)" \
+    --log-level info --logfile "$LOGS/odoo-tests.log"
+ODOO_RC=$?
+O_TOTAL=""
+REPORT=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$LOGS/odoo-tests.log" | tail -n 1)
+if [ -n "$REPORT" ]; then
+    read -r O_FAILED O_ERRORS O_TOTAL < <(echo "$REPORT" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
+    O_SKIPPED=$(grep -cE "odoo\.addons\.my_[a-z_]+\.tests.*: skipped " "$LOGS/odoo-tests.log")
+    O_BAD=$((O_FAILED + O_ERRORS))
+    if [ "$ODOO_RC" -ne 0 ] && [ "$O_BAD" -eq 0 ]; then O_BAD=1; fi
+    record odoo $((O_TOTAL - O_BAD - O_SKIPPED)) "$O_BAD" "$O_SKIPPED"
+else
+    echo "Odoo did not report test results (exit $ODOO_RC); see $LOGS/odoo-tests.log" >&2
+    tail -n 30 "$LOGS/odoo-tests.log" >&2
+    check odoo 1
+fi
+if [ "$O_TOTAL" = "0" ]; then
+    echo "Odoo ran no test of the suite's addons" >&2
+    check odoo-tests-ran 1
+fi
+# The addons must install and run without a warning or error of their own.
+grep -E " (WARNING|ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | grep -E "my_api|my_webhooks|my_oauth_provider" >"$LOGS/odoo-warnings.log"
+if [ -s "$LOGS/odoo-warnings.log" ]; then
+    echo "The suite's addons logged warnings or errors:" >&2
+    head -n 20 "$LOGS/odoo-warnings.log" >&2
+    check odoo-log 1
+else
+    check odoo-log 0
+fi
+
+note "End-to-end tests (tests/e2e) against a server on 127.0.0.1"
+HTTP_PORT=$("$PY" scripts/free_port.py)
+"${ODOO[@]}" server "${DBARGS[@]}" -d "$DB" --db-filter "^$DB\$" \
+    --http-interface 127.0.0.1 --http-port "$HTTP_PORT" --workers 0 --max-cron-threads 1 \
+    --log-level info --logfile "$LOGS/e2e-server.log" &
+SERVER_PID=$!
+E2E_URL="http://127.0.0.1:$HTTP_PORT"
+if "$PY" scripts/wait_http.py "$E2E_URL/web/health" 90; then
+    ODOO_URL="$E2E_URL" ODOO_DB="$DB" ODOO_LOGIN=admin ODOO_PASSWORD=admin \
+        ODOO_SHELL="$PY -m odoo shell ${DBARGS[*]} -d $DB --no-http --log-level warn" \
+        run_pytest e2e tests/e2e
+else
+    echo "The Odoo server did not answer on $E2E_URL; see $LOGS/e2e-server.log" >&2
+    check e2e-server 1
+fi
+kill "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
+
+note "Uninstalling $ADDONS"
+if "${ODOO[@]}" shell "${DBARGS[@]}" -d "$DB" --no-http --log-level warn \
+        <scripts/uninstall_check.py >"$LOGS/uninstall.log" 2>&1 \
+        && grep -q "UNINSTALL OK" "$LOGS/uninstall.log"; then
+    check uninstall 0
+else
+    echo "Uninstall failed; see $LOGS/uninstall.log" >&2
+    tail -n 20 "$LOGS/uninstall.log" >&2
+    check uninstall 1
+fi
+
+finish

@@ -1,0 +1,89 @@
+"""End-to-end fixtures: a real Odoo server started by scripts/test.sh.
+
+Environment (set by scripts/test.sh): ODOO_URL, ODOO_DB, ODOO_LOGIN,
+ODOO_PASSWORD, and ODOO_SHELL, the command line of `odoo shell` on the same
+database (used to prepare data the way an administrator would).
+"""
+
+import os
+import shlex
+import subprocess
+import uuid
+
+import pytest
+import requests
+
+REQUIRED = ("ODOO_URL", "ODOO_DB", "ODOO_LOGIN", "ODOO_PASSWORD", "ODOO_SHELL")
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = [name for name in REQUIRED if not os.environ.get(name)]
+    if missing:
+        skip = pytest.mark.skip(
+            reason=f"no Odoo server to test against ({', '.join(missing)} unset)"
+        )
+        for item in items:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def odoo_url():
+    return os.environ["ODOO_URL"].rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def odoo_db():
+    return os.environ["ODOO_DB"]
+
+
+def odoo_shell(code):
+    """Run Python `code` in `odoo shell` on the test database; return stdout."""
+    result = subprocess.run(
+        shlex.split(os.environ["ODOO_SHELL"]),
+        input=code + "\nenv.cr.commit()\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"odoo shell failed: {result.stderr[-2000:]}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def admin_session(odoo_url, odoo_db):
+    """A requests.Session logged in through /web/session/authenticate."""
+    session = requests.Session()
+    response = session.post(
+        f"{odoo_url}/web/session/authenticate",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "db": odoo_db,
+                "login": os.environ["ODOO_LOGIN"],
+                "password": os.environ["ODOO_PASSWORD"],
+            },
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    assert "error" not in response.json(), response.text
+    return session
+
+
+@pytest.fixture(scope="session")
+def api_key():
+    """An Odoo API key of the administrator, minted as Odoo mints them."""
+    marker = uuid.uuid4().hex
+    out = odoo_shell(
+        "admin = env.ref('base.user_admin')\n"
+        "key = env['res.users.apikeys'].with_user(admin).sudo()"
+        "._generate(None, 'e2e', None)\n"
+        f"print('{marker}' + key)\n"
+    )
+    for line in out.splitlines():
+        if line.startswith(marker):
+            return line[len(marker) :]
+    raise RuntimeError(f"no key in odoo shell output: {out[-500:]}")

@@ -1,0 +1,48 @@
+import base64
+import hashlib
+import hmac
+import time
+
+import pytest
+from conftest import load_lib
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+signing = load_lib("my_webhooks", "signing")
+
+BODY = b'{"id":"evt_1","event":"create","model":"sale.order","data":{"id":7}}'
+
+
+def test_generated_secret_form():
+    secret = signing.generate_secret()
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret[6:])) == 32
+    assert signing.generate_secret() != secret
+
+
+def test_odoo_signature_hand_computed_vector():
+    expected = hmac.new(b"whsec_your_secret", BODY, hashlib.sha256).hexdigest()
+    assert signing.odoo_signature("whsec_your_secret", BODY) == f"sha256={expected}"
+
+
+def test_standard_signature_hand_computed_vector():
+    secret = "whsec_" + base64.b64encode(b"k" * 24).decode()
+    signed = b"msg_1.1700000000." + BODY
+    expected = base64.b64encode(hmac.new(b"k" * 24, signed, hashlib.sha256).digest()).decode()
+    assert signing.standard_signature(secret, "msg_1", 1700000000, BODY) == f"v1,{expected}"
+
+
+def test_reference_library_verifies_our_headers():
+    secret = signing.generate_secret()
+    headers = signing.signature_headers([secret], "msg_2", time.time(), BODY)
+    assert Webhook(secret).verify(BODY, headers) is not None
+
+
+def test_rotation_signs_with_both_secrets():
+    old, new = signing.generate_secret(), signing.generate_secret()
+    headers = signing.signature_headers([old, new], "msg_3", time.time(), BODY)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert len(headers["X-Odoo-Signature"].split(" ")) == 2
+    for secret in (old, new):
+        Webhook(secret).verify(BODY, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(signing.generate_secret()).verify(BODY, headers)
