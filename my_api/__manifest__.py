@@ -10,6 +10,8 @@
     "data": [
         "security/ir.model.access.csv",
         "data/ir_config_parameter.xml",
+        "views/api_request_log_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

@@ -10,11 +10,13 @@ is built, and stamps every response with X-Request-Id.
 """
 
 import datetime
+import hashlib
 import json
 import logging
 import re
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -22,7 +24,7 @@ import psycopg2
 import werkzeug.exceptions
 from psycopg2 import errorcodes
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -33,6 +35,7 @@ _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
 
 
@@ -55,6 +58,24 @@ class Credential:
     def has_scope(self, scope):
         return self.scopes is None or scope in self.scopes
 
+    @property
+    def bucket(self):
+        """What rate limits and idempotency keys are counted per."""
+        if self.method == "api_key":
+            return f"key:{self.key_id}"
+        if self.method == "oauth2":
+            return f"oauth2:{self.client_id}:{self.uid}"
+        return f"user:{self.uid}"
+
+    @property
+    def label(self):
+        """How the request log names the credential (never the secret)."""
+        if self.method == "api_key":
+            return f"API key #{self.key_id}"
+        if self.method == "oauth2":
+            return f"OAuth2 client {self.client_id}"
+        return "session"
+
 
 @dataclass
 class ApiContext:
@@ -64,6 +85,7 @@ class ApiContext:
     started: float
     credential: Credential | None = None
     headers: dict = field(default_factory=dict)
+    logged: bool = False
 
 
 class ApiError(werkzeug.exceptions.HTTPException):
@@ -86,6 +108,50 @@ class ApiError(werkzeug.exceptions.HTTPException):
             headers.extend(ctx.headers.items())
         headers.extend(self.extra_headers.items())
         return Response(json.dumps(body), status=self.code, headers=headers)
+
+
+@contextmanager
+def side_env():
+    """An environment on a cursor of its own, committed when the block ends.
+
+    For bookkeeping that must not share the request's fate: rate counters
+    and idempotency claims must be visible to concurrent requests at once,
+    the request log and key usage must survive a failed request, and a
+    read-only request must stay read-only. Superuser because these rows are
+    the system's own records, written whatever the caller may do.
+    """
+    with request.env.registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+def log_request(status):
+    """Write the request log line of this request (once)."""
+    ctx = current_context()
+    if ctx is None or ctx.logged or not request.db:
+        return
+    ctx.logged = True
+    mode = request.env["ir.config_parameter"].sudo().get_param("my_api.request_log", "all")
+    if mode == "none" or (mode == "errors" and status < 400):
+        return
+    credential = ctx.credential
+    httprequest = request.httprequest
+    values = {
+        "method": httprequest.method,
+        "path": httprequest.path[:1024],
+        "status": status,
+        "duration_ms": round((time.monotonic() - ctx.started) * 1000, 1),
+        "user_id": credential.uid if credential else None,
+        "auth_method": credential.method if credential else None,
+        "credential": credential.label if credential else None,
+        "request_id": ctx.request_id,
+        "ip": httprequest.remote_addr,
+    }
+    try:
+        with side_env() as env:
+            env["api.request.log"]._insert(values)
+    except psycopg2.Error:
+        # the log is bookkeeping: never fail or alter the answer because of it
+        _logger.warning("could not write the /api/v1 request log (request_id=%s)", ctx.request_id)
 
 
 def new_request_id():
@@ -219,17 +285,60 @@ def translate_exception(exc):
     return None
 
 
+def _idempotency_claim(ctx):
+    """Claim the request's Idempotency-Key; return (row id, replay response)."""
+    httprequest = request.httprequest
+    key = httprequest.headers.get("Idempotency-Key")
+    if httprequest.method != "POST" or key is None or ctx.credential is None:
+        return None, None
+    if not IDEMPOTENCY_KEY_RE.match(key):
+        raise ApiError(
+            400, "Idempotency-Key must be 1 to 255 visible ASCII characters", "bad_request"
+        )
+    digest = hashlib.sha256()
+    digest.update(f"{httprequest.method} {httprequest.full_path}\n".encode())
+    digest.update(httprequest.get_data(cache=True))
+    with side_env() as env:
+        row_id, stored = env["api.idempotency.key"]._claim(
+            ctx.credential.bucket, key, digest.hexdigest()
+        )
+    if stored is None:
+        return row_id, None
+    headers = [*JSON_HEADERS, ("X-Request-Id", ctx.request_id), ("Idempotent-Replayed", "true")]
+    headers.extend(ctx.headers.items())
+    headers.extend(stored["headers"].items())
+    return None, Response(stored["body"], status=stored["status"], headers=headers)
+
+
+def _idempotency_release(row_id):
+    if row_id:
+        with side_env() as env:
+            env["api.idempotency.key"]._release(row_id)
+
+
 def api_endpoint(func):
     """Wrap an /api/v1 controller method (see module docstring)."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         ctx = ensure_context()
+        claim = None
         try:
+            claim, replay = _idempotency_claim(ctx)
+            if replay is not None:
+                log_request(replay.status_code)
+                return replay
             response = func(*args, **kwargs)
             request.env.flush_all()
+            if claim:
+                kept = {k: v for k, v in response.headers.items() if k in ("Location", "ETag")}
+                request.env["api.idempotency.key"]._complete(
+                    claim, response.status_code, response.get_data(as_text=True), kept
+                )
+            log_request(response.status_code)
             return response
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            _idempotency_release(claim)
             raise  # let Odoo retry the whole request
         except Exception as exc:
             api_exc = translate_exception(exc)
@@ -245,6 +354,8 @@ def api_endpoint(func):
                     f"internal error; quote request id {ctx.request_id} to the administrator",
                     "internal_error",
                 )
+            _idempotency_release(claim)
+            log_request(api_exc.code)
             raise api_exc from None
 
     return wrapper

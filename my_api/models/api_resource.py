@@ -107,6 +107,11 @@ class ApiResource(models.AbstractModel):
         return f"my_api.cursor:{secret}"
 
     @api.model
+    def _api_max_page_size(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("my_api.max_page_size")
+        return int(value) if value and value.isdigit() and int(value) > 0 else MAX_LIMIT
+
+    @api.model
     def _api_resolve(self, ident):
         """Find one record by id, `ref:<external ref>` or `xid:<module.name>`."""
         records = self._api_records()
@@ -155,7 +160,7 @@ class ApiResource(models.AbstractModel):
         if repeated:
             raise ApiError(400, f"parameter(s) given twice: {', '.join(repeated)}", "bad_request")
         params = {
-            "limit": min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
+            "limit": min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), self._api_max_page_size()),
             "offset": _parse_int(args, "offset", 0, 0),
             "cursor": args.get("cursor"),
         }

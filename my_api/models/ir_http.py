@@ -17,20 +17,24 @@ import hashlib
 import threading
 import time
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.http import request
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
-from ..core import ApiError, Credential, ensure_context
+from ..core import ApiError, Credential, ensure_context, log_request, side_env
 
 DEFAULT_APIKEY_CACHE_TTL = 30
+DEFAULT_RATE_LIMIT = 600  # requests per window and credential
+DEFAULT_RATE_WINDOW = 60  # seconds
+KEY_USAGE_INTERVAL = 60  # seconds between two "last used" writes of a key
 # API key scopes accepted by /api/v1: unscoped keys, Odoo's "rpc" keys, and
 # keys minted for the REST API.
 API_KEY_SCOPES = ("rpc", "api")
 
 _apikey_cache = {}  # (dbname, sha256(key)) -> (Credential, cached_at)
 _apikey_cache_lock = threading.Lock()
+_key_usage_written = {}  # (dbname, key id) -> monotonic time of our last write
 
 
 def clear_apikey_cache(key_ids=None):
@@ -57,6 +61,14 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _auth_method_api_v1(cls):
+        try:
+            cls._api_authenticate()
+        except ApiError as exc:
+            log_request(exc.code)
+            raise
+
+    @classmethod
+    def _api_authenticate(cls):
         ctx = ensure_context()
         header = request.httprequest.headers.get("Authorization")
         if header:
@@ -78,9 +90,70 @@ class IrHttp(models.AbstractModel):
                 "authentication required: send a session cookie or a Bearer token", None
             )
         share = credential.extra["share"] if "share" in credential.extra else request.env.user.share
+        ctx.credential = credential
         if share:
             raise ApiError(403, "the REST API is open to internal users only", "forbidden")
-        ctx.credential = credential
+        request.env["ir.http"]._api_count_request(credential, ctx)
+
+    @api.model
+    @tools.ormcache("uid", "key_id")
+    def _api_rate_policy(self, uid, key_id):
+        """(limit, window seconds) for a credential; limit 0 = unlimited."""
+        rules = self.env["api.rate.limit"].sudo()  # reading configuration
+        rule = key_id and rules.search([("apikey_id", "=", key_id)], limit=1)
+        rule = rule or rules.search([("user_id", "=", uid), ("apikey_id", "=", False)], limit=1)
+        if rule:
+            return rule.limit, rule.window
+        params = self.env["ir.config_parameter"].sudo()
+        return (
+            int(params.get_param("my_api.rate_limit", DEFAULT_RATE_LIMIT)),
+            max(1, int(params.get_param("my_api.rate_limit_window", DEFAULT_RATE_WINDOW))),
+        )
+
+    @api.model
+    def _api_count_request(self, credential, ctx):
+        """Count the request against the credential's rate limit (shared by
+        all workers: a counter row in PostgreSQL), record when an API key was
+        last used, and set the RateLimit-* headers of the answer."""
+        limit, window = self._api_rate_policy(credential.uid, credential.key_id)
+        usage_key = (self.env.cr.dbname, credential.key_id)
+        now_mono = time.monotonic()
+        touch_key = credential.method == "api_key" and (
+            now_mono - _key_usage_written.get(usage_key, -KEY_USAGE_INTERVAL) >= KEY_USAGE_INTERVAL
+        )
+        if not limit and not touch_key:
+            return
+        now = time.time()
+        window_start = int(now // window * window)
+        hits = 0
+        with side_env() as env:
+            if limit:
+                start = datetime.datetime.fromtimestamp(window_start, datetime.timezone.utc)
+                hits = env["api.rate.counter"]._hit(credential.bucket, start.replace(tzinfo=None))
+            if touch_key:
+                env["api.key.usage"]._touch(credential.key_id, request.httprequest.remote_addr)
+        if touch_key:
+            _key_usage_written[usage_key] = now_mono
+        if not limit:
+            return
+        reset = max(1, window_start + window - int(now))
+        remaining = max(0, limit - hits)
+        ctx.headers.update(
+            {
+                "RateLimit-Limit": str(limit),
+                "RateLimit-Remaining": str(remaining),
+                "RateLimit-Reset": str(reset),
+                "RateLimit-Policy": f'"default";q={limit};w={window}',
+                "RateLimit": f'"default";r={remaining};t={reset}',
+            }
+        )
+        if hits > limit:
+            raise ApiError(
+                429,
+                f"rate limit of {limit} requests per {window} s exceeded; retry in {reset} s",
+                "rate_limited",
+                headers={"Retry-After": str(reset)},
+            )
 
     @classmethod
     def _api_check_session_csrf(cls):

@@ -5,7 +5,15 @@ from odoo.tests import HttpCase, new_test_user
 
 
 class ApiCase(HttpCase):
-    """Base class of the REST API's HTTP tests: users, keys and a client."""
+    """Base class of the REST API's HTTP tests: users, keys and a client.
+
+    In production, GET routes run on a read-only cursor while rate counters,
+    key usage and the request log are written on a connection of their own.
+    Test cursors all share the test's single connection, where "read-only"
+    would also forbid those side writes: tests run routes read/write.
+    """
+
+    _registry_readonly_enabled = False
 
     @classmethod
     def setUpClass(cls):

@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class ApiRequestLog(models.Model):
+    """One line per /api/v1 request: who, what, how it ended, how long.
+
+    No secrets and no bodies. Written in a transaction of its own at the end
+    of the request (failed requests are logged too). What is logged is set
+    by the system parameter my_api.request_log (all / errors / none) and
+    kept my_api.request_log_days days (default 30).
+    """
+
+    _name = "api.request.log"
+    _description = "REST API Request Log"
+    _log_access = False
+    _order = "id desc"
+    _rec_name = "request_id"
+
+    create_date = fields.Datetime("Date", readonly=True, index=True)
+    method = fields.Char(readonly=True)
+    path = fields.Char(readonly=True)
+    status = fields.Integer(readonly=True, index=True)
+    duration_ms = fields.Float("Duration (ms)", readonly=True, digits=(16, 1))
+    user_id = fields.Many2one("res.users", "User", readonly=True, ondelete="set null", index=True)
+    auth_method = fields.Char(readonly=True)
+    credential = fields.Char(readonly=True, help="Which key or client, never the secret itself.")
+    request_id = fields.Char("Request ID", readonly=True, index=True)
+    ip = fields.Char("IP Address", readonly=True)
+
+    @api.model
+    def _insert(self, values):
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO api_request_log (create_date, method, path, status, duration_ms,
+                       user_id, auth_method, credential, request_id, ip)
+                VALUES (now() at time zone 'utc', %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                """,
+                values["method"],
+                values["path"],
+                values["status"],
+                values["duration_ms"],
+                values["user_id"],
+                values["auth_method"],
+                values["credential"],
+                values["request_id"],
+                values["ip"],
+            )
+        )
+
+    @api.autovacuum
+    def _gc_old_entries(self):
+        days = int(self.env["ir.config_parameter"].sudo().get_param("my_api.request_log_days", 30))
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM api_request_log"
+                " WHERE create_date < now() at time zone 'utc' - make_interval(days => %s)",
+                days,
+            )
+        )
