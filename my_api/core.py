@@ -24,7 +24,7 @@ import psycopg2
 import werkzeug.exceptions
 from psycopg2 import errorcodes
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -121,7 +121,20 @@ def side_env():
     the system's own records, written whatever the caller may do.
     """
     with request.env.registry.cursor() as cr:
+        read_committed(cr)
         yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+def read_committed(cr):
+    """Run this cursor's transaction at READ COMMITTED.
+
+    Odoo's cursors are REPEATABLE READ, under which two workers upserting
+    the same counter row fail with a serialization error; the atomic upserts
+    of side transactions are correct and never fail at READ COMMITTED.
+    Test cursors share the test's transaction and are left as they are.
+    """
+    if isinstance(cr, sql_db.Cursor):
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
 
 def log_request(status):

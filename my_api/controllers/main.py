@@ -3,9 +3,10 @@ resource method, render. Every route accepts every method and answers 405
 itself, so that even a wrong method gets the JSON envelope."""
 
 from odoo import http
-from odoo.http import request
+from odoo.http import Response, request
 
 from ..core import API_PREFIX, ApiError, api_endpoint, json_response, read_json_body
+from ..lib.docs import render_docs
 
 READ_METHODS = ("GET", "HEAD")
 
@@ -53,7 +54,27 @@ ROUTE = {
 }
 
 
+def _openapi_document():
+    base_url = request.httprequest.url_root.rstrip("/")
+    return request.env["api.resource"]._api_openapi_document(base_url)
+
+
 class ApiV1Controller(http.Controller):
+    @http.route(f"{API_PREFIX}/openapi.json", type="http", auth="public", csrf=False, readonly=True)
+    @api_endpoint
+    def openapi(self, **_params):
+        _require("GET")
+        return json_response(_openapi_document())
+
+    @http.route(f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=True)
+    @api_endpoint
+    def docs(self, **_params):
+        _require("GET")
+        return Response(
+            render_docs(_openapi_document()),
+            headers=[("Content-Type", "text/html; charset=utf-8")],
+        )
+
     @http.route(f"{API_PREFIX}/me", **ROUTE)
     @api_endpoint
     def me(self, **_params):

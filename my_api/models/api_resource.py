@@ -28,11 +28,19 @@ from odoo import api, models, tools
 from ..core import ApiError, parse_datetime, translate_exception
 from ..lib import schema as s
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
+from ..lib.openapi import build_document
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_BATCH = 200
 OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
+
+
+def ref(record, name=None):
+    """`{"id", "name"}` of a many2one value, or None when it is empty."""
+    if not record:
+        return None
+    return {"id": record.id, "name": name if name is not None else record.name}
 
 
 def eq(field_name):
@@ -86,6 +94,55 @@ class ApiResource(models.AbstractModel):
             if set(resource._api_operations) - {"list", "get"} or resource._api_actions:
                 scopes[f"{path}:write"] = f"Create, change and delete {label}"
         return scopes
+
+    # ------------------------------------------------------------ openapi
+    @api.model
+    def _api_descriptor(self):
+        """This resource's declaration as a plain dict (see lib/openapi.py)."""
+        title = self._api_path.capitalize()
+        return {
+            "path": self._api_path,
+            "title": title[:-1] if title.endswith("s") else title,
+            "description": self._api_description or self._api_path,
+            "operations": list(self._api_operations),
+            "filters": {name: spec for name, (spec, _builder) in self._api_filters.items()},
+            "orders": list(self._api_orders),
+            "default_order": self._api_default_order,
+            "read_schema": self._api_read_schema,
+            "create_schema": self._api_create_schema if "create" in self._api_operations else None,
+            "update_schema": self._api_update_schema if "update" in self._api_operations else None,
+            "actions": sorted(self._api_actions),
+        }
+
+    @api.model
+    def _api_openapi_extra_paths(self):
+        """Paths other addons add under /api/v1 (override, update super())."""
+        return {}
+
+    @api.model
+    def _api_openapi_oauth2_scheme(self, base_url):
+        """The OAuth2 security scheme; None lets the default stand."""
+        return None
+
+    @api.model
+    def _api_openapi_webhooks(self):
+        """The top-level `webhooks` map (outbound event payloads)."""
+        return {}
+
+    @api.model
+    def _api_openapi_document(self, base_url):
+        descriptors = [
+            self.env[name]._api_descriptor()
+            for _path, name in sorted(self._api_resource_models().items())
+        ]
+        return build_document(
+            base_url,
+            descriptors,
+            self._api_scopes(),
+            extra_paths=self._api_openapi_extra_paths(),
+            oauth2=self._api_openapi_oauth2_scheme(base_url),
+            webhooks=self._api_openapi_webhooks(),
+        )
 
     # ------------------------------------------------------------- helpers
     @api.model

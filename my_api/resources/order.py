@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 
 from ..core import ApiError
 from ..lib import schema as s
-from ..models.api_resource import eq
+from ..models.api_resource import eq, ref
 
 STATES = ["draft", "sent", "sale", "cancel"]
 
@@ -137,7 +137,7 @@ class ApiResourceOrder(models.AbstractModel):
                 "id": order.id,
                 "name": order.name,
                 "external_ref": order.client_order_ref or None,
-                "partner": {"id": partner.id, "name": partner.name},
+                "partner": ref(partner),
                 "date_order": order.date_order,
                 "state": order.state,
                 "currency": order.currency_id.name,
@@ -152,15 +152,11 @@ class ApiResourceOrder(models.AbstractModel):
                 row["lines"] = [
                     {
                         "id": line.id,
-                        "product": (
-                            line.product_id
-                            and {
-                                "id": line.product_id.id,
-                                "name": line.product_id.name,
-                                "default_code": line.product_id.default_code or None,
-                            }
-                        )
-                        or None,
+                        "product": ref(line.product_id)
+                        and {
+                            **ref(line.product_id),
+                            "default_code": line.product_id.default_code or None,
+                        },
                         "description": line.name,
                         "quantity": line.product_uom_qty,
                         "unit_price": line.price_unit,

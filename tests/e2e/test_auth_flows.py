@@ -1,6 +1,7 @@
 """The authentication flows that work against Odoo 19, over real HTTP."""
 
 import os
+import uuid
 import xmlrpc.client
 
 import requests
@@ -73,3 +74,27 @@ def test_api_key_is_a_password_for_xmlrpc_but_not_for_the_web_session(odoo_url, 
         timeout=30,
     )
     assert "error" in response.json()
+
+
+def test_failed_authentication_is_logged_without_the_secret(odoo_url, api_key):
+    """The request log survives the failed request's rollback (own transaction)."""
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    bad_key = "f" * 40
+    response = requests.get(
+        f"{odoo_url}/api/v1/orders",
+        headers={"Authorization": f"Bearer {bad_key}", "X-Request-Id": request_id},
+        timeout=30,
+    )
+    assert response.status_code == 401
+    assert response.headers["X-Request-Id"] == request_id
+    rows = requests.post(
+        f"{odoo_url}/json/2/api.request.log/search_read",
+        headers={"Authorization": f"Bearer {api_key}"},
+        json={
+            "domain": [["request_id", "=", request_id]],
+            "fields": ["status", "path", "credential"],
+        },
+        timeout=30,
+    ).json()
+    assert [(row["status"], row["path"]) for row in rows] == [(401, "/api/v1/orders")]
+    assert bad_key not in str(rows)

@@ -1,0 +1,411 @@
+"""OpenAPI 3.1 document of /api/v1, built from resource descriptors.
+
+A descriptor is a plain dict made from a resource declaration (see
+`api.resource._api_descriptor`), so this module needs no Odoo and the
+document can be checked by tests/unit with openapi-spec-validator.
+"""
+
+from .errors import DEFAULT_CODES
+from .schema import json_schema
+
+ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
+API_VERSION = "1.0.0"
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_response(status):
+    return {"$ref": f"#/components/responses/Error{status}"}
+
+
+def _errors(*statuses):
+    return {str(status): _error_response(status) for status in statuses}
+
+
+def _components_base():
+    error = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "example": "validation_error"},
+                    "message": {"type": "string"},
+                    "details": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "issue": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
+                    "request_id": {"type": "string"},
+                },
+            }
+        },
+    }
+    pagination = {
+        "type": "object",
+        "properties": {
+            "total": {
+                "type": ["integer", "null"],
+                "description": "Matching records; null on cursor pages",
+            },
+            "limit": {"type": "integer"},
+            "offset": {"type": ["integer", "null"]},
+            "has_more": {"type": "boolean"},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as ?cursor= to get the next page",
+            },
+        },
+    }
+    responses = {}
+    for status in ERROR_STATUSES:
+        code = DEFAULT_CODES.get(status, "error")
+        if status == 422:
+            code = "idempotency_key_reused"
+        headers = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+        if status == 429:
+            headers["Retry-After"] = {"schema": {"type": "integer"}}
+        if status == 401:
+            headers["WWW-Authenticate"] = {"schema": {"type": "string"}}
+        responses[f"Error{status}"] = {
+            "description": f"{status} {code}",
+            "headers": headers,
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
+    return {
+        "schemas": {"Error": error, "Pagination": pagination},
+        "responses": responses,
+        "headers": {
+            "X-Request-Id": {
+                "description": "Echo of the request's X-Request-Id, or a generated one",
+                "schema": {"type": "string"},
+            },
+            "RateLimit-Limit": {"schema": {"type": "integer"}},
+            "RateLimit-Remaining": {"schema": {"type": "integer"}},
+            "RateLimit-Reset": {"schema": {"type": "integer"}},
+            "ETag": {"schema": {"type": "string"}},
+            "Location": {"schema": {"type": "string"}},
+        },
+        "parameters": {
+            "limit": {
+                "name": "limit",
+                "in": "query",
+                "description": "Page size (default 50, at most the configured maximum, 200)",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            "offset": {
+                "name": "offset",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0},
+            },
+            "cursor": {
+                "name": "cursor",
+                "in": "query",
+                "description": "Opaque next_cursor of the previous page (keyset pagination)",
+                "schema": {"type": "string"},
+            },
+            "updated_since": {
+                "name": "updated_since",
+                "in": "query",
+                "description": "Only records changed at or after this ISO 8601 time",
+                "schema": {"type": "string", "format": "date-time"},
+            },
+            "IdempotencyKey": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "description": "Replays the stored answer of a request with the same key "
+                "and body (24 h); 409 while it runs; 422 with another body",
+                "schema": {"type": "string", "maxLength": 255},
+            },
+            "IfMatch": {
+                "name": "If-Match",
+                "in": "header",
+                "description": "ETag of the version you read; 412 if it changed since",
+                "schema": {"type": "string"},
+            },
+            "ident": {
+                "name": "ident",
+                "in": "path",
+                "required": True,
+                "description": "Record id, ref:<external reference> or xid:<module.name>",
+                "schema": {"type": "string"},
+            },
+        },
+    }
+
+
+def _ok(description, schema, status_headers=()):
+    headers = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+    for name in status_headers:
+        headers[name] = {"$ref": f"#/components/headers/{name}"}
+    headers.update(
+        {
+            "RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+            "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+            "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"},
+        }
+    )
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _security(path, access):
+    return [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": [f"{path}:{access}"]}]
+
+
+def _one(name):
+    return {"type": "object", "properties": {"data": _ref(name)}, "required": ["data"]}
+
+
+def _resource_paths(desc):
+    path, title = desc["path"], desc["title"]
+    schema_name = title
+    ops = set(desc["operations"])
+    collection, item = {}, {}
+    auth_errors = (400, 401, 403, 429, 500)
+    if "list" in ops:
+        params = [
+            {"$ref": "#/components/parameters/limit"},
+            {"$ref": "#/components/parameters/offset"},
+            {"$ref": "#/components/parameters/cursor"},
+            {"$ref": "#/components/parameters/updated_since"},
+            {
+                "name": "order",
+                "in": "query",
+                "description": f"Sort key, - for descending (default {desc['default_order']})",
+                "schema": {
+                    "type": "string",
+                    "enum": sorted([*desc["orders"], *(f"-{key}" for key in desc["orders"])]),
+                },
+            },
+        ]
+        for name, spec in desc["filters"].items():
+            params.append({"name": name, "in": "query", "schema": json_schema(spec)})
+        collection["get"] = {
+            "operationId": f"list_{path}",
+            "summary": f"List {desc['description']}",
+            "tags": [path],
+            "parameters": params,
+            "security": _security(path, "read"),
+            "responses": {
+                "200": _ok(
+                    "A page of records",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "data": {"type": "array", "items": _ref(schema_name)},
+                            "pagination": _ref("Pagination"),
+                        },
+                    },
+                ),
+                **_errors(*auth_errors),
+            },
+        }
+    if "create" in ops:
+        collection["post"] = {
+            "operationId": f"create_{path}",
+            "summary": f"Create one of the {desc['description']}",
+            "tags": [path],
+            "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+            "security": _security(path, "write"),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(f"{schema_name}Create")}},
+            },
+            "responses": {
+                "201": _ok("Created", _one(schema_name), ("Location",)),
+                "200": _ok("Already existed (same external reference)", _one(schema_name)),
+                **_errors(*auth_errors, 409, 413, 415, 422),
+            },
+        }
+    if "get" in ops:
+        item["get"] = {
+            "operationId": f"get_{path}",
+            "summary": f"One of the {desc['description']}",
+            "tags": [path],
+            "security": _security(path, "read"),
+            "responses": {
+                "200": _ok("The record", _one(schema_name), ("ETag",)),
+                **_errors(*auth_errors, 404),
+            },
+        }
+    if "update" in ops:
+        item["patch"] = {
+            "operationId": f"update_{path}",
+            "summary": "Change some fields",
+            "tags": [path],
+            "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
+            "security": _security(path, "write"),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(f"{schema_name}Update")}},
+            },
+            "responses": {
+                "200": _ok("The changed record", _one(schema_name), ("ETag",)),
+                **_errors(*auth_errors, 404, 409, 412, 413, 415),
+            },
+        }
+    if "delete" in ops:
+        item["delete"] = {
+            "operationId": f"delete_{path}",
+            "summary": "Delete the record",
+            "tags": [path],
+            "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
+            "security": _security(path, "write"),
+            "responses": {
+                "200": _ok(
+                    "Deleted",
+                    {"type": "object", "properties": {"data": {"type": "object"}}},
+                ),
+                **_errors(*auth_errors, 404, 409, 412),
+            },
+        }
+    paths = {}
+    if collection:
+        paths[f"/{path}"] = collection
+    if item:
+        item["parameters"] = [{"$ref": "#/components/parameters/ident"}]
+        paths[f"/{path}/{{ident}}"] = item
+    if "batch" in ops:
+        paths[f"/{path}/batch"] = {
+            "post": {
+                "operationId": f"batch_{path}",
+                "summary": "Up to 200 creates or updates in one transaction (all or nothing)",
+                "tags": [path],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "security": _security(path, "write"),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["items"],
+                                "properties": {
+                                    "items": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "maxItems": 200,
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["op", "data"],
+                                            "properties": {
+                                                "op": {"enum": ["create", "update"]},
+                                                "id": {"type": "string"},
+                                                "data": {"type": "object"},
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _ok(
+                        "Every item succeeded",
+                        {"type": "object", "properties": {"data": {"type": "array"}}},
+                    ),
+                    **_errors(*auth_errors, 409, 413, 415, 422),
+                },
+            }
+        }
+    for action in desc["actions"]:
+        paths[f"/{path}/{{ident}}/{action}"] = {
+            "parameters": [{"$ref": "#/components/parameters/ident"}],
+            "post": {
+                "operationId": f"{action}_{path}",
+                "summary": f"{action.capitalize()} the record",
+                "tags": [path],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "security": _security(path, "write"),
+                "responses": {
+                    "200": _ok("The record after the action", _one(schema_name)),
+                    **_errors(*auth_errors, 404, 409),
+                },
+            },
+        }
+    schemas = {schema_name: json_schema(desc["read_schema"], "read")}
+    if desc.get("create_schema") is not None:
+        schemas[f"{schema_name}Create"] = json_schema(desc["create_schema"], "write")
+    if desc.get("update_schema") is not None:
+        schemas[f"{schema_name}Update"] = json_schema(desc["update_schema"], "write")
+    return paths, schemas
+
+
+def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None, webhooks=None):
+    """The OpenAPI 3.1 document (a dict) for these resource descriptors."""
+    components = _components_base()
+    paths = {
+        "/me": {
+            "get": {
+                "operationId": "me",
+                "summary": "Who am I: user, auth method, scopes, key expiry",
+                "tags": ["me"],
+                "security": [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": []}],
+                "responses": {
+                    "200": _ok("The authenticated user", {"type": "object"}),
+                    **_errors(401, 403, 429),
+                },
+            }
+        }
+    }
+    for desc in descriptors:
+        resource_paths, schemas = _resource_paths(desc)
+        paths.update(resource_paths)
+        components["schemas"].update(schemas)
+    paths.update(extra_paths or {})
+    security_schemes = {
+        "bearerApiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An Odoo API key (Preferences > Account Security > New API Key)",
+        },
+        "sessionCookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "session_id",
+            "description": "The session of /web/session/authenticate",
+        },
+    }
+    security_schemes["oauth2"] = oauth2 or {
+        "type": "oauth2",
+        "description": "OAuth2 access tokens (see my_oauth_provider)",
+        "flows": {
+            "clientCredentials": {
+                "tokenUrl": f"{base_url}/oauth2/token",
+                "scopes": dict(scopes),
+            }
+        },
+    }
+    components["securitySchemes"] = security_schemes
+    document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Odoo REST API",
+            "version": API_VERSION,
+            "description": "Errors always use the envelope "
+            '{"error": {"code", "message", "details", "request_id"}} with the matching '
+            "HTTP status. Every response carries X-Request-Id and RateLimit-* headers.",
+        },
+        "servers": [{"url": f"{base_url}/api/v1"}],
+        "paths": paths,
+        "components": components,
+        "security": [{"bearerApiKey": []}, {"sessionCookie": []}],
+    }
+    if webhooks:
+        document["webhooks"] = webhooks
+    return document

@@ -1,0 +1,133 @@
+from odoo import api, models
+
+from ..core import ApiError
+from ..lib import schema as s
+from ..models.api_resource import eq, ref
+
+REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True)
+
+PARTNER_READ = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "name": s.Field("string"),
+        "is_company": s.Field("boolean"),
+        "parent": REF,
+        "ref": s.Field("string", nullable=True, description="Your reference for the partner"),
+        "email": s.Field("string", nullable=True),
+        "phone": s.Field("string", nullable=True),
+        "street": s.Field("string", nullable=True),
+        "street2": s.Field("string", nullable=True),
+        "zip": s.Field("string", nullable=True),
+        "city": s.Field("string", nullable=True),
+        "country_code": s.Field("string", nullable=True, example="BE"),
+        "vat": s.Field("string", nullable=True),
+        "updated_at": s.Field("string", format="date-time"),
+    }
+)
+
+
+def _write_schema(required_name):
+    return s.Object(
+        {
+            "name": s.Field("string", required=required_name, max_length=256),
+            "is_company": s.Field("boolean"),
+            "parent_id": s.Field("integer", nullable=True, description="Company of a contact"),
+            "ref": s.Field("string", max_length=256, nullable=True),
+            "email": s.Field("string", max_length=256, nullable=True, format="email"),
+            "phone": s.Field("string", max_length=64, nullable=True),
+            "street": s.Field("string", max_length=256, nullable=True),
+            "street2": s.Field("string", max_length=256, nullable=True),
+            "zip": s.Field("string", max_length=32, nullable=True),
+            "city": s.Field("string", max_length=128, nullable=True),
+            "country_code": s.Field("string", max_length=2, nullable=True),
+            "vat": s.Field("string", max_length=64, nullable=True),
+        }
+    )
+
+
+def _name_like(value):
+    return [("name", "ilike", value)]
+
+
+class ApiResourcePartner(models.AbstractModel):
+    _name = "api.resource.partner"
+    _inherit = "api.resource"
+    _description = "REST API resource: partners"
+
+    _api_path = "partners"
+    _api_model = "res.partner"
+    _api_description = "partners (companies and contacts)"
+    _api_operations = ("list", "get", "create", "update", "delete", "batch")
+    _api_filters = {
+        "name": (s.Field("string", description="Part of the name"), _name_like),
+        "email": (s.Field("string"), eq("email")),
+        "ref": (s.Field("string"), eq("ref")),
+        "is_company": (s.Field("boolean"), eq("is_company")),
+        "parent_id": (s.Field("integer", description="Contacts of this company"), eq("parent_id")),
+    }
+    _api_orders = {"id": "id", "name": "name", "updated_at": "write_date"}
+    _api_default_order = "name"
+    _api_read_schema = PARTNER_READ
+    _api_create_schema = _write_schema(True)
+    _api_update_schema = _write_schema(False)
+    _api_external_ref = ("ref", "ref")
+
+    @api.model
+    def _api_render(self, records, detail=False):
+        return [
+            {
+                "id": partner.id,
+                "name": partner.name,
+                "is_company": partner.is_company,
+                "parent": ref(partner.parent_id),
+                "ref": partner.ref or None,
+                "email": partner.email or None,
+                "phone": partner.phone or None,
+                "street": partner.street or None,
+                "street2": partner.street2 or None,
+                "zip": partner.zip or None,
+                "city": partner.city or None,
+                "country_code": partner.country_id.code or None,
+                "vat": partner.vat or None,
+                "updated_at": partner.write_date,
+            }
+            for partner in records
+        ]
+
+    @api.model
+    def _api_values(self, body):
+        values = {
+            key: (value if value is not None else False)
+            for key, value in body.items()
+            if key not in ("country_code", "parent_id")
+        }
+        if "parent_id" in body:
+            parent_id = body["parent_id"]
+            if parent_id and not self.env["res.partner"].browse(parent_id).exists():
+                raise ApiError(
+                    400,
+                    f"parent_id {parent_id} does not exist",
+                    "validation_error",
+                    [{"field": "parent_id", "issue": "not_found"}],
+                )
+            values["parent_id"] = parent_id or False
+        if "country_code" in body:
+            code = body["country_code"]
+            country = code and self.env["res.country"].search([("code", "=ilike", code)], limit=1)
+            if code and not country:
+                raise ApiError(
+                    400,
+                    f"unknown country code {code!r}",
+                    "validation_error",
+                    [{"field": "country_code", "issue": "invalid_value"}],
+                )
+            values["country_id"] = country.id if code else False
+        return values
+
+    @api.model
+    def _api_prepare_create(self, body):
+        return self._api_values(body)
+
+    @api.model
+    def _api_prepare_update(self, record, body):
+        return self._api_values(body)

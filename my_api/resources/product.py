@@ -1,0 +1,96 @@
+from odoo import api, models
+
+from ..lib import schema as s
+from ..models.api_resource import eq
+
+PRODUCT_TYPES = ["consu", "service", "combo"]
+
+PRODUCT_READ = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "name": s.Field("string"),
+        "default_code": s.Field("string", nullable=True, description="Internal reference (SKU)"),
+        "barcode": s.Field("string", nullable=True),
+        "type": s.Field("string", enum=PRODUCT_TYPES),
+        "is_storable": s.Field("boolean", description="Inventory is tracked"),
+        "sale_ok": s.Field("boolean"),
+        "list_price": s.Field("number", description="Sales price"),
+        "uom": s.Field("string", description="Unit of measure"),
+        "qty_available": s.Field("number", description="On hand, all warehouses"),
+        "virtual_available": s.Field("number", description="Forecast, all warehouses"),
+        "updated_at": s.Field("string", format="date-time"),
+    }
+)
+
+
+def _write_schema(required_name):
+    return s.Object(
+        {
+            "name": s.Field("string", required=required_name, max_length=256),
+            "default_code": s.Field("string", max_length=256, nullable=True),
+            "barcode": s.Field("string", max_length=256, nullable=True),
+            "type": s.Field("string", enum=PRODUCT_TYPES),
+            "is_storable": s.Field("boolean"),
+            "sale_ok": s.Field("boolean"),
+            "list_price": s.Field("number", minimum=0),
+            "description_sale": s.Field("string", max_length=10000, nullable=True),
+        }
+    )
+
+
+def _name_like(value):
+    return [("name", "ilike", value)]
+
+
+class ApiResourceProduct(models.AbstractModel):
+    _name = "api.resource.product"
+    _inherit = "api.resource"
+    _description = "REST API resource: products"
+
+    _api_path = "products"
+    _api_model = "product.product"
+    _api_description = "products and their stock quantities"
+    _api_operations = ("list", "get", "create", "update", "delete", "batch")
+    _api_filters = {
+        "name": (s.Field("string", description="Part of the name"), _name_like),
+        "default_code": (s.Field("string"), eq("default_code")),
+        "barcode": (s.Field("string"), eq("barcode")),
+        "type": (s.Field("string", enum=PRODUCT_TYPES), eq("type")),
+        "sale_ok": (s.Field("boolean"), eq("sale_ok")),
+    }
+    _api_orders = {"id": "id", "updated_at": "write_date", "default_code": "default_code"}
+    _api_default_order = "id"
+    _api_read_schema = PRODUCT_READ
+    _api_create_schema = _write_schema(True)
+    _api_update_schema = _write_schema(False)
+    _api_external_ref = ("default_code", "default_code")
+
+    @api.model
+    def _api_render(self, records, detail=False):
+        # qty_available / virtual_available are computed for the whole page
+        # at once by the stock addon (one grouped query per quantity kind)
+        return [
+            {
+                "id": product.id,
+                "name": product.name,
+                "default_code": product.default_code or None,
+                "barcode": product.barcode or None,
+                "type": product.type,
+                "is_storable": product.is_storable,
+                "sale_ok": product.sale_ok,
+                "list_price": product.list_price,
+                "uom": product.uom_id.name,
+                "qty_available": product.qty_available,
+                "virtual_available": product.virtual_available,
+                "updated_at": product.write_date,
+            }
+            for product in records
+        ]
+
+    @api.model
+    def _api_prepare_create(self, body):
+        return {key: (value if value is not None else False) for key, value in body.items()}
+
+    @api.model
+    def _api_prepare_update(self, record, body):
+        return self._api_prepare_create(body)

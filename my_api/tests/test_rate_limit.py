@@ -1,0 +1,82 @@
+import threading
+import uuid
+from datetime import datetime
+
+from odoo import SUPERUSER_ID, api
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+
+from odoo.addons.my_api.core import read_committed
+
+from .common import ApiCase
+
+
+@tagged("post_install", "-at_install")
+class TestRateLimit(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.new_api_key(cls.salesman)
+
+    def test_headers_on_every_response(self):
+        response = self.api("GET", "/api/v1/me", key=self.key)
+        self.assertEqual(response.headers["RateLimit-Limit"], "600")
+        self.assertEqual(int(response.headers["RateLimit-Remaining"]), 599)
+        self.assertTrue(0 < int(response.headers["RateLimit-Reset"]) <= 60)
+        self.assertEqual(response.headers["RateLimit-Policy"], '"default";q=600;w=60')
+        error = self.api("GET", "/api/v1/orders/0", key=self.key)
+        self.assertEqual(int(error.headers["RateLimit-Remaining"]), 598)
+
+    def test_429_with_retry_after_when_exceeded(self):
+        apikey = self.env["res.users.apikeys"].search([("user_id", "=", self.salesman.id)], limit=1)
+        self.env["api.rate.limit"].create({"apikey_id": apikey.id, "limit": 3, "window": 3600})
+        for _ in range(3):
+            self.assertEqual(self.api("GET", "/api/v1/me", key=self.key).status_code, 200)
+        response = self.api("GET", "/api/v1/me", key=self.key)
+        self.assertError(response, 429, "rate_limited")
+        retry_after = int(response.headers["Retry-After"])
+        self.assertTrue(0 < retry_after <= 3600)
+        self.assertIn(f"t={retry_after}", response.headers["RateLimit"])
+        self.assertEqual(response.headers["RateLimit-Remaining"], "0")
+        # another credential of the same user has its own budget
+        self.assertEqual(
+            self.api("GET", "/api/v1/me", key=self.new_api_key(self.salesman)).status_code, 200
+        )
+
+    def test_user_rule_and_unlimited(self):
+        self.env["api.rate.limit"].create({"user_id": self.salesman.id, "limit": 1, "window": 60})
+        other = self.new_api_key(self.salesman)
+        self.assertEqual(self.api("GET", "/api/v1/me", key=other).headers["RateLimit-Limit"], "1")
+        self.env["ir.config_parameter"].set_param("my_api.rate_limit", "0")
+        admin_key = self.new_api_key(self.env.ref("base.user_admin"))
+        self.assertNotIn("RateLimit-Limit", self.api("GET", "/api/v1/me", key=admin_key).headers)
+
+    def test_counter_is_shared_by_concurrent_workers(self):
+        """Two workers (threads with real cursors) count into one window."""
+        bucket = f"test:{uuid.uuid4()}"
+        start = datetime(2026, 1, 1, 12, 0, 0)
+        db = db_connect(self.env.cr.dbname)
+        results = []
+
+        def worker():
+            for _ in range(25):
+                with db.cursor() as cr:
+                    read_committed(cr)
+                    results.append(
+                        api.Environment(cr, SUPERUSER_ID, {})["api.rate.counter"]._hit(
+                            bucket, start
+                        )
+                    )
+                    cr.commit()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        try:
+            self.assertEqual(sorted(results), list(range(1, 51)))
+        finally:
+            with db.cursor() as cr:
+                cr.execute("DELETE FROM api_rate_counter WHERE bucket = %s", [bucket])
+                cr.commit()
