@@ -130,6 +130,15 @@ class ApiResourceOrder(models.AbstractModel):
 
     @api.model
     def _api_render(self, records, detail=False):
+        # fetch just the columns rendered (the ORM would otherwise load every
+        # prefetchable column of sale.order and res.partner): one query each
+        records.fetch(
+            ["name", "client_order_ref", "partner_id", "date_order", "state", "currency_id"]
+            + ["amount_total", "write_date", "order_line"]
+            + (["amount_untaxed", "amount_tax"] if detail else [])
+        )
+        records.partner_id.fetch(["name", "email"] if detail else ["name"])
+        records.currency_id.fetch(["name"])
         rows = []
         for order in records:
             partner = order.partner_id

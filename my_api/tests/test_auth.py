@@ -92,3 +92,18 @@ class TestAuth(ApiCase):
             },
         )
         self.assertIn("error", response.json())
+
+
+@tagged("post_install", "-at_install")
+class TestSessionResources(ApiCase):
+    def test_session_lists_and_creates_orders(self):
+        self.authenticate("api_salesman", "api_salesman_pw")
+        self.new_order()
+        listed = self.api("GET", "/api/v1/orders?limit=5")
+        self.assertEqual(listed.status_code, 200, listed.text)
+        self.assertTrue(listed.json()["data"])
+        body = {"partner_id": self.partner.id, "lines": [{"product_id": self.product.id}]}
+        created = self.api("POST", "/api/v1/orders", body=body)
+        self.assertEqual(created.status_code, 201, created.text)
+        order = self.env["sale.order"].browse(created.json()["data"]["id"])
+        self.assertEqual(order.create_uid, self.salesman)

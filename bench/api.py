@@ -1,0 +1,325 @@
+"""Benchmark of GET /api/v1/orders against Odoo's own RPC, side by side.
+
+    python3 bench/api.py --db-host /tmp/pg --db-port 5432 --db-user odoo [--orders 200000]
+
+Creates (once) a database `bench_api` with my_api installed and N sale
+orders (bulk SQL copies of one real order, each with one line), starts an
+Odoo server on 127.0.0.1, then times, in one run and in interleaved rounds:
+
+- /api/v1/orders with an API key: first page, offset page near the end,
+  cursor page near the end; and the first page with a session cookie;
+- Odoo's JSON-2 `search_read` (API key) and the web client's JSON-RPC
+  `search_read` (session) of the same fields, page and order.
+
+It prints p50/p95 and the ratios the project tracks (see bench/README.md).
+Figures are ratios measured in the same run, never absolute targets.
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import load_lib  # noqa: E402
+
+cursor_lib = load_lib("my_api", "cursor")
+
+FIELDS = ["name", "partner_id", "date_order", "amount_total", "state", "order_line", "write_date"]
+PAGE = 50
+
+SEED = """
+from odoo import Command
+env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
+partner = env['res.partner'].create({'name': 'Bench Customer'})
+product = env['product.product'].create({'name': 'Bench Product', 'list_price': 10})
+template = env['sale.order'].create({'partner_id': partner.id,
+    'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 2})]})
+env.flush_all()
+cr = env.cr
+def columns(table, skip):
+    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+               "AND NOT (column_name = ANY(%s))", [table, skip])
+    return [row[0] for row in cr.fetchall()]
+cols = columns('sale_order', ['id', 'name', 'date_order'])
+col_sql = ', '.join('"%s"' % c for c in cols)
+cr.execute(
+    'INSERT INTO sale_order (name, date_order, ' + col_sql + ') '
+    "SELECT 'BENCH-' || g, timestamp '2020-01-01' + g * interval '7 minutes', " + col_sql
+    + ' FROM sale_order, generate_series(1, %s) g WHERE sale_order.id = %s',
+    [{orders}, template.id])
+line_cols = columns('sale_order_line', ['id', 'order_id'])
+line_sql = ', '.join('"%s"' % c for c in line_cols)
+cr.execute(
+    'INSERT INTO sale_order_line (order_id, ' + line_sql + ') '
+    'SELECT o.id, ' + ', '.join('l."%s"' % c for c in line_cols)
+    + " FROM sale_order o, sale_order_line l WHERE o.name LIKE 'BENCH-%%' AND l.id = %s",
+    [template.order_line.id])
+env.cr.commit()
+print('SEEDED', env['sale.order'].search_count([]))
+"""
+
+KEY = """
+admin = env.ref('base.user_admin')
+print('KEY=' + env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', None))
+print('SECRET=' + env['ir.config_parameter'].sudo().get_param('database.secret'))
+env.cr.commit()
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo(args, db_args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "odoo", *args, *db_args, "--addons-path", str(ROOT)],
+        text=True,
+        check=False,
+        **kwargs,
+    )
+
+
+def shell(code, db_args, db):
+    result = odoo(
+        ["shell", "-d", db, "--no-http", "--log-level", "warn"],
+        db_args,
+        input=code + "\nenv.cr.commit()\n",
+        capture_output=True,
+        timeout=1800,
+    )
+    if result.returncode:
+        raise SystemExit(result.stderr[-3000:])
+    return result.stdout
+
+
+def timed(func, rounds):
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def pct(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--db", default="bench_api")
+    parser.add_argument("--orders", type=int, default=200000)
+    parser.add_argument("--rounds", type=int, default=60)
+    options = parser.parse_args()
+    db_args = [
+        "--db_host",
+        options.db_host,
+        "--db_port",
+        options.db_port,
+        "--db_user",
+        options.db_user,
+    ]
+    db = options.db
+
+    # the PostgreSQL client on PATH
+    psql = ["psql", "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
+    exists = subprocess.run(
+        [*psql, "-d", "postgres", "-v", f"db={db}", "-tA"],
+        input="SELECT 1 FROM pg_database WHERE datname = :'db'",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        print(f"creating {db} with my_api ...", flush=True)
+        result = odoo(
+            [
+                "server",
+                "-d",
+                db,
+                "-i",
+                "my_api",
+                "--stop-after-init",
+                "--log-level",
+                "warn",
+                "--http-port",
+                str(free_port()),
+            ],
+            db_args,
+        )
+        if result.returncode:
+            raise SystemExit("install failed")
+        print(f"seeding {options.orders} orders ...", flush=True)
+        print(
+            shell(SEED.replace("{orders}", str(options.orders)), db_args, db)
+            .strip()
+            .splitlines()[-1]
+        )
+    values = dict(
+        line.split("=", 1)
+        for line in shell(KEY, db_args, db).splitlines()
+        if "=" in line and line[:3] in ("KEY", "SEC")
+    )
+    key, secret = values["KEY"], values["SECRET"]
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            *db_args,
+            "--addons-path",
+            str(ROOT),
+            "-d",
+            db,
+            "--db-filter",
+            f"^{db}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--log-level",
+            "warn",
+        ],
+    )
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/web/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        bearer = requests.Session()
+        bearer.headers["Authorization"] = f"Bearer {key}"
+        # what a machine client of a multi-database server sends (JSON-2 and /api/v1 alike)
+        bearer.headers["X-Odoo-Database"] = db
+        web = requests.Session()
+        auth = web.post(
+            f"{url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+            timeout=30,
+        ).json()
+        assert "error" not in auth, auth
+        total = bearer.get(f"{url}/api/v1/orders?limit=1", timeout=30).json()["pagination"]["total"]
+        near_end = total - PAGE - 10
+        last = requests.Session()
+        last.headers.update(bearer.headers)
+        # the cursor a client holds after walking to the end: the row just before the last pages
+        row = json.loads(
+            shell(
+                "import json\n"
+                "o = env['sale.order'].search([], order='date_order desc, id desc', "
+                f"offset={near_end - 1}, limit=1)\n"
+                "print('ROW=' + json.dumps([str(o.date_order), o.id]))\n",
+                db_args,
+                db,
+            )
+            .split("ROW=")[1]
+            .splitlines()[0]
+        )
+        cursor = cursor_lib.encode_cursor(f"my_api.cursor:{secret}", "-date_order", row)
+
+        cases = {
+            "api key, first page": lambda: bearer.get(
+                f"{url}/api/v1/orders?limit={PAGE}", timeout=30
+            ),
+            "api key, offset near end": lambda: bearer.get(
+                f"{url}/api/v1/orders?limit={PAGE}&offset={near_end}", timeout=30
+            ),
+            "api key, cursor near end": lambda: bearer.get(
+                f"{url}/api/v1/orders?limit={PAGE}&cursor={cursor}", timeout=30
+            ),
+            "session, first page": lambda: web.get(f"{url}/api/v1/orders?limit={PAGE}", timeout=30),
+            "JSON-2 search_read (api key)": lambda: bearer.post(
+                f"{url}/json/2/sale.order/search_read",
+                json={
+                    "domain": [],
+                    "fields": FIELDS,
+                    "limit": PAGE,
+                    "order": "date_order desc, id desc",
+                },
+                timeout=30,
+            ),
+            "JSON-RPC search_read (session)": lambda: web.post(
+                f"{url}/web/dataset/call_kw/sale.order/search_read",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "sale.order",
+                        "method": "search_read",
+                        "args": [],
+                        "kwargs": {
+                            "domain": [],
+                            "fields": FIELDS,
+                            "limit": PAGE,
+                            "order": "date_order desc, id desc",
+                        },
+                    },
+                },
+                timeout=30,
+            ),
+        }
+        for func in cases.values():  # warm every path, check it answers 200
+            response = func()
+            assert response.status_code == 200, response.text[:500]
+        samples = {name: [] for name in cases}
+        for _ in range(options.rounds):  # interleaved: drift hits every case alike
+            for name, func in cases.items():
+                samples[name] += timed(func, 1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    p50 = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"\n{total} orders, page of {PAGE}, {options.rounds} interleaved rounds\n")
+    print("| case | p50 ms | p95 ms |\n|---|---:|---:|")
+    for name, values in samples.items():
+        print(f"| {name} | {p50[name]:.1f} | {pct(values, 0.95):.1f} |")
+    ratios = [
+        ("api key / JSON-2", p50["api key, first page"] / p50["JSON-2 search_read (api key)"], 0.7),
+        (
+            "session / JSON-RPC",
+            p50["session, first page"] / p50["JSON-RPC search_read (session)"],
+            1.0,
+        ),
+        (
+            "cursor near end / first page",
+            p50["api key, cursor near end"] / p50["api key, first page"],
+            1.3,
+        ),
+        (
+            "offset near end / first page",
+            p50["api key, offset near end"] / p50["api key, first page"],
+            None,
+        ),
+    ]
+    print("\n| ratio (p50) | value | target |\n|---|---:|---:|")
+    for name, value, target in ratios:
+        print(f"| {name} | {value:.2f} | {'<= %.1f' % target if target else '-'} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+from conftest import load_lib
+from openapi_spec_validator import validate
+
+s = load_lib("my_api", "schema")
+openapi = load_lib("my_api", "openapi")
+docs = load_lib("my_api", "docs")
+
+THING = s.Object(
+    {"id": s.Field("integer", read_only=True), "name": s.Field("string", nullable=True)}
+)
+DESCRIPTOR = {
+    "path": "things",
+    "title": "Thing",
+    "description": "things",
+    "operations": ["list", "get", "create", "update", "delete", "batch"],
+    "filters": {"name": s.Field("string"), "kind": s.Field("string", enum=["a", "b"])},
+    "orders": ["id", "name"],
+    "default_order": "-id",
+    "read_schema": THING,
+    "create_schema": s.Object({"name": s.Field("string", required=True)}),
+    "update_schema": s.Object({"name": s.Field("string")}),
+    "actions": ["archive"],
+}
+
+
+def document():
+    return openapi.build_document(
+        "https://odoo.example.com", [DESCRIPTOR], {"things:read": "Read", "things:write": "Write"}
+    )
+
+
+def test_document_is_valid_openapi_31():
+    doc = document()
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    assert doc["servers"] == [{"url": "https://odoo.example.com/api/v1"}]
+
+
+def test_every_operation_of_the_declaration_is_documented():
+    paths = document()["paths"]
+    assert set(paths["/things"]) == {"get", "post"}
+    assert set(paths["/things/{ident}"]) == {"get", "patch", "delete", "parameters"}
+    assert "post" in paths["/things/batch"]
+    assert "post" in paths["/things/{ident}/archive"]
+    listing = paths["/things"]["get"]
+    names = [p.get("name") for p in listing["parameters"]]
+    assert {"name", "kind", "order"} <= set(names)
+    assert listing["security"][2] == {"oauth2": ["things:read"]}
+    assert paths["/things"]["post"]["security"][2] == {"oauth2": ["things:write"]}
+
+
+def test_read_only_declaration_has_no_write_operation():
+    read_only = dict(
+        DESCRIPTOR, operations=["list", "get"], actions=[], create_schema=None, update_schema=None
+    )
+    doc = openapi.build_document("http://x", [read_only], {"things:read": "Read"})
+    validate(doc)
+    assert set(doc["paths"]["/things"]) == {"get"}
+    assert "/things/batch" not in doc["paths"]
+    assert "ThingCreate" not in doc["components"]["schemas"]
+
+
+def test_nullable_uses_json_schema_2020_types():
+    schema = document()["components"]["schemas"]["Thing"]
+    assert schema["properties"]["name"]["type"] == ["string", "null"]
+    assert "nullable" not in str(schema)
+
+
+def test_docs_page_lists_operations_and_escapes_text():
+    desc = dict(DESCRIPTOR, description="<b>things</b>")
+    page = docs.render_docs(openapi.build_document("http://x", [desc], {}))
+    assert "/things/{ident}/archive" in page
+    assert "<b>things</b>" not in page
+    assert "&lt;b&gt;things&lt;/b&gt;" in page
+    assert "<script" not in page
