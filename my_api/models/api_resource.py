@@ -64,6 +64,7 @@ class ApiResource(models.AbstractModel):
     _api_update_schema = None
     _api_external_ref = None
     _api_actions = {}
+    _api_list_fields = ()  # columns fetched by the list query itself
 
     # ------------------------------------------------------------ registry
     @api.model
@@ -283,10 +284,16 @@ class ApiResource(models.AbstractModel):
                     (field_name, "=", last_value),
                     ("id", op, last_id),
                 ]
-            found = records.search(domain, order=orm_order, limit=params["limit"] + 1)
+            found = records.search_fetch(
+                domain, self._api_list_fields, order=orm_order, limit=params["limit"] + 1
+            )
         else:
-            found = records.search(
-                domain, order=orm_order, limit=params["limit"] + 1, offset=params["offset"]
+            found = records.search_fetch(
+                domain,
+                self._api_list_fields,
+                order=orm_order,
+                limit=params["limit"] + 1,
+                offset=params["offset"],
             )
             if len(found) <= params["limit"] and (found or not params["offset"]):
                 total = params["offset"] + len(found)

@@ -127,14 +127,24 @@ class ApiResourceOrder(models.AbstractModel):
     _api_update_schema = ORDER_UPDATE
     _api_external_ref = ("external_ref", "client_order_ref")
     _api_actions = {"confirm": "_api_action_confirm", "cancel": "_api_action_cancel"}
+    _api_list_fields = (
+        "name",
+        "client_order_ref",
+        "partner_id",
+        "date_order",
+        "state",
+        "currency_id",
+        "amount_total",
+        "write_date",
+        "company_id",  # read by the record rules that check each page
+    )
 
     @api.model
     def _api_render(self, records, detail=False):
         # fetch just the columns rendered (the ORM would otherwise load every
         # prefetchable column of sale.order and res.partner): one query each
         records.fetch(
-            ["name", "client_order_ref", "partner_id", "date_order", "state", "currency_id"]
-            + ["amount_total", "write_date", "order_line"]
+            [*self._api_list_fields, "order_line"]
             + (["amount_untaxed", "amount_tax"] if detail else [])
         )
         records.partner_id.fetch(["name", "email"] if detail else ["name"])
