@@ -48,6 +48,16 @@ def eq(field_name):
     return lambda value: [(field_name, "=", value)]
 
 
+def ilike(field_name):
+    """Domain builder for a filter that matches part of a text field."""
+    return lambda value: [(field_name, "ilike", value)]
+
+
+def orm_values(body):
+    """A validated body as ORM values: JSON null clears the field."""
+    return {key: (value if value is not None else False) for key, value in body.items()}
+
+
 class ApiResource(models.AbstractModel):
     _name = "api.resource"
     _description = "REST API resource"
@@ -360,7 +370,7 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_prepare_create(self, body):
-        return dict(body)
+        return orm_values(body)
 
     # -------------------------------------------------------------- update
     @api.model
@@ -374,7 +384,7 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_prepare_update(self, record, body):
-        return dict(body)
+        return orm_values(body)
 
     @api.model
     def _api_check_precondition(self, record, if_match):

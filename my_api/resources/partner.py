@@ -2,7 +2,7 @@ from odoo import api, models
 
 from ..core import ApiError
 from ..lib import schema as s
-from ..models.api_resource import eq, ref
+from ..models.api_resource import eq, ilike, orm_values, ref
 
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True)
 
@@ -45,10 +45,6 @@ def _write_schema(required_name):
     )
 
 
-def _name_like(value):
-    return [("name", "ilike", value)]
-
-
 class ApiResourcePartner(models.AbstractModel):
     _name = "api.resource.partner"
     _inherit = "api.resource"
@@ -59,7 +55,7 @@ class ApiResourcePartner(models.AbstractModel):
     _api_description = "partners (companies and contacts)"
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
-        "name": (s.Field("string", description="Part of the name"), _name_like),
+        "name": (s.Field("string", description="Part of the name"), ilike("name")),
         "email": (s.Field("string"), eq("email")),
         "ref": (s.Field("string"), eq("ref")),
         "is_company": (s.Field("boolean"), eq("is_company")),
@@ -96,11 +92,9 @@ class ApiResourcePartner(models.AbstractModel):
 
     @api.model
     def _api_values(self, body):
-        values = {
-            key: (value if value is not None else False)
-            for key, value in body.items()
-            if key not in ("country_code", "parent_id")
-        }
+        values = orm_values(
+            {k: v for k, v in body.items() if k not in ("country_code", "parent_id")}
+        )
         if "parent_id" in body:
             parent_id = body["parent_id"]
             if parent_id and not self.env["res.partner"].browse(parent_id).exists():

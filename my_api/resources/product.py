@@ -1,7 +1,7 @@
 from odoo import api, models
 
 from ..lib import schema as s
-from ..models.api_resource import eq
+from ..models.api_resource import eq, ilike
 
 PRODUCT_TYPES = ["consu", "service", "combo"]
 
@@ -38,10 +38,6 @@ def _write_schema(required_name):
     )
 
 
-def _name_like(value):
-    return [("name", "ilike", value)]
-
-
 class ApiResourceProduct(models.AbstractModel):
     _name = "api.resource.product"
     _inherit = "api.resource"
@@ -52,7 +48,7 @@ class ApiResourceProduct(models.AbstractModel):
     _api_description = "products and their stock quantities"
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
-        "name": (s.Field("string", description="Part of the name"), _name_like),
+        "name": (s.Field("string", description="Part of the name"), ilike("name")),
         "default_code": (s.Field("string"), eq("default_code")),
         "barcode": (s.Field("string"), eq("barcode")),
         "type": (s.Field("string", enum=PRODUCT_TYPES), eq("type")),
@@ -86,11 +82,3 @@ class ApiResourceProduct(models.AbstractModel):
             }
             for product in records
         ]
-
-    @api.model
-    def _api_prepare_create(self, body):
-        return {key: (value if value is not None else False) for key, value in body.items()}
-
-    @api.model
-    def _api_prepare_update(self, record, body):
-        return self._api_prepare_create(body)
