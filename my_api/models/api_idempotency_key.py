@@ -4,8 +4,13 @@ A POST that carries `Idempotency-Key` claims the key for its credential in a
 transaction of its own, committed at once, so that a concurrent request with
 the same key sees the claim and gets 409. The response is stored in the
 request's own transaction, atomically with the business change it reports:
-either both are committed or neither. A request that fails releases its
-claim, so the client can retry with the same key. Keys expire after 24 h.
+either both are committed or neither. It is a row of its own
+(`api.idempotency.response`), inserted, never an update of the claim: the
+request's transaction took its snapshot before the claim was committed and
+cannot see (let alone update) the claim row. A request that fails releases
+its claim, so the client can retry with the same key; a claim left behind
+by a crashed worker is taken over after STALE_CLAIM_MINUTES. Keys expire
+after 24 h.
 """
 
 import json
@@ -16,6 +21,7 @@ from odoo.tools import SQL
 from ..core import ApiError
 
 KEY_TTL_HOURS = 24
+STALE_CLAIM_MINUTES = 10  # longer than any request may run (limit_time_real)
 
 
 class ApiIdempotencyKey(models.Model):
@@ -29,12 +35,6 @@ class ApiIdempotencyKey(models.Model):
     fingerprint = fields.Char(
         required=True, readonly=True, help="SHA-256 of method, path and body."
     )
-    state = fields.Selection(
-        [("processing", "Processing"), ("done", "Done")], required=True, readonly=True
-    )
-    status = fields.Integer(readonly=True)
-    response_body = fields.Text(readonly=True)
-    response_headers = fields.Text(readonly=True)
     created_at = fields.Datetime(required=True, readonly=True)
     expires_at = fields.Datetime(required=True, readonly=True, index=True)
 
@@ -53,19 +53,23 @@ class ApiIdempotencyKey(models.Model):
         cr.execute(
             SQL(
                 """
-                DELETE FROM api_idempotency_key
-                 WHERE bucket = %s AND key = %s AND expires_at < now() at time zone 'utc'
+                DELETE FROM api_idempotency_key k
+                 WHERE k.bucket = %s AND k.key = %s
+                   AND (k.expires_at < now() at time zone 'utc'
+                        OR (k.created_at < now() at time zone 'utc' - make_interval(mins => %s)
+                            AND NOT EXISTS (SELECT 1 FROM api_idempotency_response r
+                                             WHERE r.key_id = k.id)))
                 """,
                 bucket,
                 key,
+                STALE_CLAIM_MINUTES,
             )
         )
         cr.execute(
             SQL(
                 """
-                INSERT INTO api_idempotency_key
-                       (bucket, key, fingerprint, state, created_at, expires_at)
-                VALUES (%s, %s, %s, 'processing', now() at time zone 'utc',
+                INSERT INTO api_idempotency_key (bucket, key, fingerprint, created_at, expires_at)
+                VALUES (%s, %s, %s, now() at time zone 'utc',
                         now() at time zone 'utc' + make_interval(hours => %s))
                 ON CONFLICT (bucket, key) DO NOTHING
                 RETURNING id
@@ -82,8 +86,10 @@ class ApiIdempotencyKey(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT fingerprint, state, status, response_body, response_headers
-                  FROM api_idempotency_key WHERE bucket = %s AND key = %s
+                SELECT k.fingerprint, r.status, r.body, r.headers
+                  FROM api_idempotency_key k
+                  LEFT JOIN api_idempotency_response r ON r.key_id = k.id
+                 WHERE k.bucket = %s AND k.key = %s
                 """,
                 bucket,
                 key,
@@ -94,14 +100,14 @@ class ApiIdempotencyKey(models.Model):
             raise ApiError(
                 409, "a request with this Idempotency-Key just finished; retry", "conflict"
             )
-        stored_fingerprint, state, status, body, headers = found
+        stored_fingerprint, status, body, headers = found
         if stored_fingerprint != fingerprint:
             raise ApiError(
                 422,
                 "this Idempotency-Key was already used with another request body or path",
                 "idempotency_key_reused",
             )
-        if state == "processing":
+        if status is None:
             raise ApiError(
                 409,
                 "a request with this Idempotency-Key is still being processed; retry later",
@@ -116,14 +122,13 @@ class ApiIdempotencyKey(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE api_idempotency_key
-                   SET state = 'done', status = %s, response_body = %s, response_headers = %s
-                 WHERE id = %s
+                INSERT INTO api_idempotency_response (key_id, status, body, headers)
+                VALUES (%s, %s, %s, %s)
                 """,
+                row_id,
                 status,
                 body,
                 json.dumps(headers),
-                row_id,
             )
         )
 
@@ -131,7 +136,13 @@ class ApiIdempotencyKey(models.Model):
     def _release(self, row_id):
         """Forget a claim whose request failed (on a cursor of its own)."""
         self.env.cr.execute(
-            SQL("DELETE FROM api_idempotency_key WHERE id = %s AND state = 'processing'", row_id)
+            SQL(
+                """
+                DELETE FROM api_idempotency_key k WHERE k.id = %s
+                   AND NOT EXISTS (SELECT 1 FROM api_idempotency_response r WHERE r.key_id = k.id)
+                """,
+                row_id,
+            )
         )
 
     @api.autovacuum
@@ -139,3 +150,24 @@ class ApiIdempotencyKey(models.Model):
         self.env.cr.execute(
             "DELETE FROM api_idempotency_key WHERE expires_at < now() at time zone 'utc'"
         )
+        self.env.cr.execute(
+            """
+            DELETE FROM api_idempotency_response r
+             WHERE NOT EXISTS (SELECT 1 FROM api_idempotency_key k WHERE k.id = r.key_id)
+            """
+        )
+
+
+class ApiIdempotencyResponse(models.Model):
+    """The stored answer of a completed idempotent request (see above)."""
+
+    _name = "api.idempotency.response"
+    _description = "REST API Idempotent Response"
+    _log_access = False
+
+    key_id = fields.Integer(required=True, readonly=True, index=True)
+    status = fields.Integer(required=True, readonly=True)
+    body = fields.Text(readonly=True)
+    headers = fields.Text(readonly=True)
+
+    _key_unique = models.Constraint("UNIQUE(key_id)", "One response per idempotency key.")

@@ -84,35 +84,51 @@ class TestIdempotency(ApiCase):
             400,
         )
 
-    def test_concurrent_claims_on_two_real_cursors(self):
-        """A second request with the key of one still running gets 409."""
+    def test_concurrent_claims_on_real_cursors(self):
+        """A request's twin gets 409 while it runs, the replay once it committed.
+
+        Real connections, as in production: the request's own transaction
+        (REPEATABLE READ, snapshot taken before the claim) stores the answer,
+        the claims run in side transactions at READ COMMITTED.
+        """
         bucket, key = f"test:{uuid.uuid4()}", "concurrent"
         db = db_connect(self.env.cr.dbname)
-        with db.cursor() as cr1, db.cursor() as cr2:
-            read_committed(cr1)
-            read_committed(cr2)
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with db.cursor() as request_cr, db.cursor() as side1, db.cursor() as side2:
             try:
-                row_id, stored = env1["api.idempotency.key"]._claim(bucket, key, "fp")
+                request_cr.execute("SELECT 1")  # the request's snapshot starts here
+                read_committed(side1)
+                row_id, stored = api.Environment(side1, SUPERUSER_ID, {})[
+                    "api.idempotency.key"
+                ]._claim(bucket, key, "fp")
+                side1.commit()  # the claim is committed at once
                 self.assertTrue(row_id)
                 self.assertIsNone(stored)
-                cr1.commit()  # the claim is committed at once, as in a request
-                read_committed(cr1)
+                twin = api.Environment(side2, SUPERUSER_ID, {})["api.idempotency.key"]
+                read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
-                    env2["api.idempotency.key"]._claim(bucket, key, "fp")
+                    twin._claim(bucket, key, "fp")
                 self.assertEqual(caught.exception.code, 409)
+                side2.rollback()
+                read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
-                    env2["api.idempotency.key"]._claim(bucket, key, "other-fp")
+                    twin._claim(bucket, key, "other-fp")
                 self.assertEqual(caught.exception.code, 422)
-                env1["api.idempotency.key"]._complete(row_id, 201, '{"data": {}}', {})
-                cr1.commit()
-                cr2.rollback()  # a new request: a new transaction
-                read_committed(cr2)
-                row_id2, stored = env2["api.idempotency.key"]._claim(bucket, key, "fp")
+                side2.rollback()
+                api.Environment(request_cr, SUPERUSER_ID, {})["api.idempotency.key"]._complete(
+                    row_id, 201, '{"data": {}}', {"Location": "/x"}
+                )
+                request_cr.commit()
+                read_committed(side2)
+                row_id2, stored = twin._claim(bucket, key, "fp")
                 self.assertIsNone(row_id2)
                 self.assertEqual(stored["status"], 201)
+                self.assertEqual(stored["headers"], {"Location": "/x"})
             finally:
-                cr2.rollback()
-                cr1.execute("DELETE FROM api_idempotency_key WHERE bucket = %s", [bucket])
-                cr1.commit()
+                side2.rollback()
+                side1.execute(
+                    "DELETE FROM api_idempotency_response WHERE key_id IN"
+                    " (SELECT id FROM api_idempotency_key WHERE bucket = %s)",
+                    [bucket],
+                )
+                side1.execute("DELETE FROM api_idempotency_key WHERE bucket = %s", [bucket])
+                side1.commit()
