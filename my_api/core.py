@@ -329,15 +329,28 @@ def _idempotency_release(row_id):
             env["api.idempotency.key"]._release(row_id)
 
 
-def api_endpoint(func):
-    """Wrap an /api/v1 controller method (see module docstring)."""
+def api_endpoint(func=None, *, idempotent=True):
+    """Wrap an /api/v1 controller method (see module docstring).
+
+    `idempotent=False` for routes whose answer must never be stored (it
+    holds a secret): an Idempotency-Key sent to them is refused with 400.
+    """
+    if func is None:
+        return lambda f: api_endpoint(f, idempotent=idempotent)
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         ctx = ensure_context()
         claim = None
         try:
-            claim, replay = _idempotency_claim(ctx)
+            if not idempotent and "Idempotency-Key" in request.httprequest.headers:
+                raise ApiError(
+                    400,
+                    "Idempotency-Key is not accepted here: the answer holds a secret "
+                    "that is never stored",
+                    "bad_request",
+                )
+            claim, replay = _idempotency_claim(ctx) if idempotent else (None, None)
             if replay is not None:
                 log_request(replay.status_code)
                 return replay

@@ -6,9 +6,12 @@
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
-    "depends": ["my_api", "auth_oauth"],
+    "depends": ["my_api", "auth_oauth", "mail"],
     "data": [
         "security/ir.model.access.csv",
+        "data/auth_oauth_provider_data.xml",
+        "data/ir_cron.xml",
+        "views/res_users_apikeys_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

@@ -1,0 +1,34 @@
+"""POST /api/v1/keys/rotate: an integration rotates its own API key."""
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.my_api.controllers.main import ROUTE, _require
+from odoo.addons.my_api.core import API_PREFIX, ApiError, api_endpoint, json_response
+
+
+class ApiKeysController(http.Controller):
+    @http.route(f"{API_PREFIX}/keys/rotate", **ROUTE)
+    @api_endpoint(idempotent=False)
+    def rotate(self, **_params):
+        _require("POST")
+        credential = request.api_context.credential
+        if credential.method != "api_key":
+            raise ApiError(
+                403, "only an API key can rotate itself: authenticate with the key", "forbidden"
+            )
+        # sudo: the caller just proved it holds this very key
+        apikey = request.env["res.users.apikeys"].sudo().browse(credential.key_id)
+        key, record, new_expiry, old_expiry = apikey._my_rotate()
+        return json_response(
+            {
+                "data": {
+                    "key": key,
+                    "key_id": record.id,
+                    "expires_at": new_expiry,
+                    "old_key_id": apikey.id,
+                    "old_key_expires_at": old_expiry,
+                }
+            },
+            status=201,
+        )

@@ -1,0 +1,3 @@
+from . import my_apikey_mint
+from . import my_apikey_show
+from . import my_integration_user

@@ -1,0 +1,40 @@
+import datetime
+
+from odoo import api, fields, models
+
+
+class MyApikeyMint(models.TransientModel):
+    _name = "my.apikey.mint"
+    _description = "Mint an API Key"
+
+    user_id = fields.Many2one(
+        "res.users", "User", required=True, domain=[("share", "=", False)], ondelete="cascade"
+    )
+    name = fields.Char("Description", required=True, help="Which system uses it, e.g. Shop sync")
+    scope = fields.Selection(
+        [("api", "REST API only (/api/v1)"), ("rpc", "All external APIs (JSON-2, RPC, REST)")],
+        required=True,
+        default="api",
+    )
+    expiration_date = fields.Datetime(
+        "Expires On", required=True, default=lambda self: self._default_expiration()
+    )
+
+    @api.model
+    def _default_expiration(self):
+        days = self.env["res.users.apikeys"]._my_max_days()
+        return fields.Datetime.now() + datetime.timedelta(days=days)
+
+    def action_mint(self):
+        self.ensure_one()
+        key = self.env["res.users.apikeys"]._my_mint(
+            self.user_id, self.name, self.scope, self.expiration_date
+        )
+        return self.env["my.apikey.show"]._my_action_show(
+            key,
+            self.env._(
+                "Key for %(login)s, valid until %(date)s. It is shown only now.",
+                login=self.user_id.login,
+                date=self.expiration_date,
+            ),
+        )
