@@ -73,20 +73,22 @@ class AuthOauthProvider(models.Model):
                 response = requests.get(url, timeout=DISCOVERY_TIMEOUT, allow_redirects=False)
                 response.raise_for_status()
                 document = response.json()
+            except ValueError:  # before RequestException: requests' JSON error is both
+                raise UserError(
+                    self.env._("%(url)s did not answer an OpenID configuration (JSON).", url=url)
+                ) from None
             except requests.RequestException as exc:
                 raise UserError(
                     self.env._("Could not read %(url)s: %(error)s", url=url, error=exc)
                 ) from None
-            except ValueError:
-                raise UserError(
-                    self.env._("%(url)s did not answer an OpenID configuration (JSON).", url=url)
-                ) from None
+            if not isinstance(document, dict):
+                document = {}
             missing = [
                 key
                 for key in ("authorization_endpoint", "userinfo_endpoint")
                 if not document.get(key)
             ]
-            if not isinstance(document, dict) or missing:
+            if missing:
                 raise UserError(
                     self.env._(
                         "%(url)s is not a valid OpenID configuration: missing %(keys)s.",

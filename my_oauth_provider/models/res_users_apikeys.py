@@ -57,9 +57,20 @@ class ResUsersApikeys(models.Model):
 
     # ------------------------------------------------------------------ policy
     @api.model
-    def _my_max_days(self):
+    def _my_max_days(self, user=None):
+        """The longest lifetime, in days, of a key minted or rotated here.
+
+        `my_oauth_provider.max_key_days` (90 by default), lowered to what
+        Odoo allows `user` for keys of their own (the longest
+        `api_key_duration` of their groups) when their groups set one.
+        """
         value = self.env["ir.config_parameter"].sudo().get_param("my_oauth_provider.max_key_days")
-        return int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_DAYS
+        days = int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_DAYS
+        if user:
+            group_days = max(user.sudo().all_group_ids.mapped("api_key_duration") or [0])
+            if group_days:
+                days = min(days, group_days)
+        return int(days) if float(days).is_integer() else days
 
     @api.model
     def _my_grace_days(self):
@@ -80,7 +91,7 @@ class ResUsersApikeys(models.Model):
     def _my_mint(self, user, name, scope, expiration_date):
         """Generate a key for `user` (administrators only); return it once."""
         self._my_check_admin()
-        max_days = self._my_max_days()
+        max_days = self._my_max_days(user)
         now = _now()
         if not expiration_date:
             raise UserError(self.env._("An API key needs an expiry date."))
@@ -89,7 +100,9 @@ class ResUsersApikeys(models.Model):
         if expiration_date > now + datetime.timedelta(days=max_days):
             raise UserError(
                 self.env._(
-                    "An API key may live at most %(days)s days (my_oauth_provider.max_key_days).",
+                    "An API key of %(login)s may live at most %(days)s days "
+                    "(my_oauth_provider.max_key_days and the user's groups).",
+                    login=user.login,
                     days=max_days,
                 )
             )
@@ -108,7 +121,7 @@ class ResUsersApikeys(models.Model):
         """
         self.ensure_one()
         now = _now()
-        lifetime = datetime.timedelta(days=self._my_max_days())
+        lifetime = datetime.timedelta(days=self._my_max_days(self.user_id))
         if self.expiration_date and self.create_date and self.expiration_date > self.create_date:
             lifetime = min(lifetime, self.expiration_date - self.create_date)
         new_expiry = now + max(lifetime, datetime.timedelta(days=1))

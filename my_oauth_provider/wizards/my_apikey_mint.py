@@ -22,7 +22,7 @@ class MyApikeyMint(models.TransientModel):
 
     @api.model
     def _default_expiration(self):
-        days = self.env["res.users.apikeys"]._my_max_days()
+        days = self.env["res.users.apikeys"]._my_max_days(self.user_id or None)
         return fields.Datetime.now() + datetime.timedelta(days=days)
 
     def action_mint(self):

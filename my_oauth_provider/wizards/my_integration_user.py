@@ -9,7 +9,9 @@ class MyIntegrationUser(models.TransientModel):
     _description = "Create an Integration User"
 
     name = fields.Char(required=True, help="The external system, e.g. Shopify")
-    login = fields.Char(compute="_compute_login", readonly=False, store=True, required=True)
+    login = fields.Char(
+        compute="_compute_login", readonly=False, store=True, precompute=True, required=True
+    )
     group_ids = fields.Many2many(
         "res.groups",
         string="Access",

@@ -1,0 +1,240 @@
+import datetime
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from odoo.addons.my_api.models.ir_http import clear_apikey_cache
+from odoo.addons.my_api.tests.common import ApiCase
+
+
+@tagged("post_install", "-at_install")
+class TestApiKeyLifecycle(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Keys = cls.env["res.users.apikeys"]
+        cls.integration = new_test_user(
+            cls.env,
+            login="api-shop@example.com",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads",
+        )
+        cls.integration.write(
+            {"my_is_integration": True, "my_integration_responsible_id": cls.env.user.id}
+        )
+
+    def setUp(self):
+        super().setUp()
+        # every test starts with a cold cache, as a freshly started worker
+        clear_apikey_cache()
+        self.addCleanup(clear_apikey_cache)
+
+    def in_days(self, days):
+        return fields.Datetime.now() + datetime.timedelta(days=days)
+
+    def _key_id(self, key):
+        self.env.cr.execute(SQL("SELECT id FROM res_users_apikeys WHERE index = %s", key[:8]))
+        return self.env.cr.fetchone()[0]
+
+    def key_record(self, key):
+        return self.Keys.browse(self._key_id(key))
+
+    def expire(self, key):
+        """Move the key's expiry into the past, as time passing would."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_users_apikeys SET expiration_date = %s WHERE id = %s",
+                self.in_days(-1),
+                self._key_id(key),
+            )
+        )
+        self.Keys.invalidate_model(["expiration_date"])
+
+    def status(self, key):
+        return self.api("GET", "/api/v1/me", key=key).status_code
+
+    # ------------------------------------------------------------------ mint
+    def test_admin_mints_a_working_key_for_another_user(self):
+        key = self.Keys._my_mint(self.integration, "Shop sync", "api", self.in_days(30))
+        self.assertRegex(key, r"^[0-9a-f]{40}$")
+        record = self.key_record(key)
+        self.assertEqual(record.user_id, self.integration)
+        self.assertEqual(record.scope, "api")
+        self.assertEqual(record.my_state, "active")
+        # stored hashed: the clear key is nowhere in the table
+        self.env.cr.execute(SQL("SELECT key FROM res_users_apikeys WHERE id = %s", record.id))
+        self.assertNotIn(key, self.env.cr.fetchone()[0])
+        response = self.api("GET", "/api/v1/me", key=key)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["data"]["id"], self.integration.id)
+
+    def test_mint_respects_the_maximum_lifetime(self):
+        with self.assertRaisesRegex(UserError, "at most 90 days"):
+            self.Keys._my_mint(self.integration, "too long", "api", self.in_days(91))
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_key_days", "30")
+        with self.assertRaisesRegex(UserError, "at most 30 days"):
+            self.Keys._my_mint(self.integration, "too long", "api", self.in_days(31))
+        with self.assertRaisesRegex(UserError, "future"):
+            self.Keys._my_mint(self.integration, "past", "api", self.in_days(-1))
+        self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
+
+    def test_mint_respects_the_groups_api_key_duration(self):
+        # Odoo's rule: the longest duration any of the user's groups allows
+        self.env.ref("base.group_user").api_key_duration = 10
+        self.env.ref("sales_team.group_sale_salesman_all_leads").api_key_duration = 5
+        with self.assertRaisesRegex(UserError, "at most 10 days"):
+            self.Keys._my_mint(self.integration, "group cap", "api", self.in_days(20))
+        self.assertTrue(self.Keys._my_mint(self.integration, "ok", "api", self.in_days(9)))
+
+    def test_non_admin_cannot_mint_for_others(self):
+        with self.assertRaises(AccessError):
+            self.Keys.with_user(self.salesman)._my_mint(
+                self.integration, "sneaky", "api", self.in_days(5)
+            )
+        wizard = (
+            self.env["my.apikey.mint"]
+            .with_user(self.salesman)
+            .new({"user_id": self.integration.id, "name": "x", "expiration_date": self.in_days(5)})
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_mint()
+        self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
+
+    def test_mint_wizard_shows_the_key_once(self):
+        wizard = self.env["my.apikey.mint"].create(
+            {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
+        )
+        self.assertLessEqual(wizard.expiration_date, self.in_days(90))
+        action = wizard.action_mint()
+        self.assertEqual(action["res_model"], "my.apikey.show")
+        key = action["context"]["default_key"]
+        self.assertEqual(self.status(key), 200)
+        # nothing but Odoo's hashed row holds it
+        self.assertFalse(self.env["my.apikey.show"].search([]))
+
+    # ---------------------------------------------------------------- rotate
+    def test_rotation_overlaps_then_only_the_new_key_works(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        self.assertEqual(self.status(old), 200)
+        old_record = self.key_record(old)
+        new, new_record, new_expiry, old_expiry = old_record._my_rotate()
+        self.assertNotEqual(new, old)
+        self.assertEqual(new_record.name, "Shop")
+        self.assertEqual(new_record.scope, "api")
+        # the old key expires after the grace period (7 days), the new one lives as long as the old
+        self.assertAlmostEqual(old_expiry, self.in_days(7), delta=datetime.timedelta(minutes=1))
+        self.assertEqual(old_record.expiration_date, old_expiry)
+        self.assertAlmostEqual(new_expiry, self.in_days(60), delta=datetime.timedelta(minutes=1))
+        # grace period: both work
+        self.assertEqual(self.status(old), 200)
+        self.assertEqual(self.status(new), 200)
+        # after it: only the new one
+        self.expire(old)
+        clear_apikey_cache()  # as when the cache TTL has passed
+        self.assertEqual(self.status(old), 401)
+        self.assertEqual(self.status(new), 200)
+
+    def test_rotation_never_extends_a_key_about_to_expire(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(2))
+        _new, _record, _new_expiry, old_expiry = self.key_record(old)._my_rotate()
+        self.assertLessEqual(old_expiry, self.in_days(2))
+
+    def test_integration_rotates_its_own_key_over_http(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        response = self.api("POST", "/api/v1/keys/rotate", key=old)
+        self.assertEqual(response.status_code, 201, response.text)
+        data = response.json()["data"]
+        new = data["key"]
+        self.assertRegex(new, r"^[0-9a-f]{40}$")
+        self.assertEqual(data["old_key_id"], self._key_id(old))
+        self.assertEqual(data["key_id"], self._key_id(new))
+        self.assertTrue(data["old_key_expires_at"].endswith("Z"))
+        self.assertEqual(self.status(old), 200)
+        response = self.api("GET", "/api/v1/me", key=new)
+        self.assertEqual(response.json()["data"]["id"], self.integration.id)
+
+    def test_rotate_route_refuses_idempotency_keys_and_sessions(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        response = self.api(
+            "POST", "/api/v1/keys/rotate", key=old, headers={"Idempotency-Key": "abc-1"}
+        )
+        self.assertError(response, 400, "bad_request")
+        self.authenticate("api_salesman", "api_salesman_pw")
+        response = self.api(
+            "POST", "/api/v1/keys/rotate", body={}, headers={"Content-Type": "application/json"}
+        )
+        self.assertError(response, 403, "forbidden")
+        self.assertEqual(len(self.Keys.search([("user_id", "=", self.integration.id)])), 1)
+
+    def test_rotate_from_the_list_is_admin_only(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        with self.assertRaises(AccessError):
+            self.key_record(old).with_user(self.salesman).action_my_rotate()
+        action = self.key_record(old).action_my_rotate()
+        self.assertEqual(self.status(action["context"]["default_key"]), 200)
+
+    # ---------------------------------------------------------------- revoke
+    def test_revoked_key_is_refused_at_once_in_this_worker(self):
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        self.assertEqual(self.status(key), 200)  # now cached by this worker
+        self.key_record(key).action_my_revoke()
+        response = self.api("GET", "/api/v1/me", key=key)
+        self.assertError(response, 401, "unauthorized")
+
+    def test_key_revoked_elsewhere_stops_within_the_cache_ttl(self):
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        self.assertEqual(self.status(key), 200)
+        # another worker deletes the row: this one still trusts its cache...
+        self.env.cr.execute(SQL("DELETE FROM res_users_apikeys WHERE id = %s", self._key_id(key)))
+        self.assertEqual(self.status(key), 200)
+        # ...until the TTL (my_api.apikey_cache_ttl) has passed
+        self.env["ir.config_parameter"].set_param("my_api.apikey_cache_ttl", "0")
+        self.assertEqual(self.status(key), 401)
+
+    def test_last_used_is_shown(self):
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        record = self.key_record(key)
+        self.assertFalse(record.my_last_used)
+        self.assertEqual(self.status(key), 200)
+        record.invalidate_recordset()
+        self.assertTrue(record.my_last_used)
+        self.assertEqual(record.my_last_ip, "127.0.0.1")
+
+    # ------------------------------------------------------------- reminders
+    def _activities(self):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.integration.partner_id.id)]
+        )
+
+    def test_reminder_cron_posts_one_activity_per_key_and_threshold(self):
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(10))
+        far = self.Keys._my_mint(self.integration, "Far", "api", self.in_days(60))
+        Reminder = self.env["my.apikey.reminder"]
+        Reminder._cron_remind()
+        activities = self._activities()
+        self.assertEqual(len(activities), 1)
+        self.assertIn("Shop", activities.summary)
+        self.assertEqual(activities.user_id, self.env.user)  # the integration's responsible
+        Reminder._cron_remind()  # the next day: nothing new for the 14-day threshold
+        self.assertEqual(len(self._activities()), 1)
+        # 3 days before expiry: the second reminder, once
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_users_apikeys SET expiration_date = %s WHERE id = %s",
+                self.in_days(2),
+                self._key_id(key),
+            )
+        )
+        self.Keys.invalidate_model(["expiration_date"])
+        Reminder._cron_remind()
+        Reminder._cron_remind()
+        self.assertEqual(len(self._activities()), 2)
+        sent = Reminder.search([("key_id", "=", self._key_id(key))])
+        self.assertEqual(sorted(sent.mapped("threshold")), [3, 14])
+        self.assertFalse(Reminder.search([("key_id", "=", self._key_id(far))]))
+
+    def test_reminder_cron_is_scheduled_daily(self):
+        cron = self.env.ref("my_oauth_provider.ir_cron_apikey_reminder")
+        self.assertTrue(cron.active)
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))

@@ -1,0 +1,63 @@
+"""API keys minted for an integration user, rotated by the integration itself."""
+
+import uuid
+
+import requests
+
+
+def mint_for_integration(shell, days=30):
+    """An administrator mints a key for a fresh integration user; return (login, key)."""
+    marker = uuid.uuid4().hex
+    login = f"api-e2e-{marker[:8]}@example.com"
+    out = shell(
+        "import datetime\n"
+        "from odoo import fields\n"
+        "groups = [env.ref('base.group_user').id, env.ref('sales_team.group_sale_salesman').id]\n"
+        f"user = env['res.users'].create({{'name': 'E2E {marker[:8]}', 'login': '{login}', "
+        "'my_is_integration': True, 'group_ids': [(6, 0, groups)]})\n"
+        f"expiry = fields.Datetime.now() + datetime.timedelta(days={days})\n"
+        "key = env['res.users.apikeys']._my_mint(user, 'e2e sync', 'api', expiry)\n"
+        f"print('{marker}' + key)\n"
+    )
+    for line in out.splitlines():
+        if line.startswith(marker):
+            return login, line[len(marker) :]
+    raise RuntimeError(f"no key in odoo shell output: {out[-500:]}")
+
+
+def me(odoo_url, key):
+    return requests.get(
+        f"{odoo_url}/api/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+
+
+def test_minted_key_rotates_itself_and_both_work_during_the_grace_period(odoo_url, shell):
+    login, old = mint_for_integration(shell)
+    assert me(odoo_url, old).json()["data"]["login"] == login
+    response = requests.post(
+        f"{odoo_url}/api/v1/keys/rotate", headers={"Authorization": f"Bearer {old}"}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.json()["data"]
+    new = data["key"]
+    assert new != old
+    assert data["old_key_expires_at"] < data["expires_at"]
+    for key in (old, new):
+        answer = me(odoo_url, key)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["data"]["login"] == login
+    # the new key is what the next rotation is done with; the old one is just a key now
+    assert requests.get(
+        f"{odoo_url}/api/v1/orders?limit=1", headers={"Authorization": f"Bearer {new}"}, timeout=30
+    ).ok
+
+
+def test_a_garbage_key_cannot_rotate(odoo_url):
+    response = requests.post(
+        f"{odoo_url}/api/v1/keys/rotate",
+        headers={"Authorization": "Bearer " + "f" * 40},
+        timeout=30,
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
