@@ -157,6 +157,8 @@ def main():
                 "--stop-after-init",
                 "--log-level",
                 "warn",
+                "--http-interface",
+                "127.0.0.1",
                 "--http-port",
                 str(free_port()),
             ],
