@@ -83,7 +83,6 @@ class OAuth2Controller(http.Controller):
         outcome, value = request.env["oauth.server"]._oauth_authorize(
             _issuer(), params, dict(httprequest.headers), decision
         )
-        headers = [("Cache-Control", "no-store"), ("X-Frame-Options", "DENY")]
         if outcome == "redirect":
             return request.redirect(value, code=302, local=False)
         if outcome == "error":
@@ -91,5 +90,8 @@ class OAuth2Controller(http.Controller):
             page.status_code = 400
         else:
             page = request.render("my_oauth_provider.oauth2_consent_page", value)
-        page.headers.extend(headers)
+        page.headers["Cache-Control"] = "no-store"
+        # the consent form must not be framed by another site (clickjacking)
+        page.headers["X-Frame-Options"] = "DENY"
+        page.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
         return page

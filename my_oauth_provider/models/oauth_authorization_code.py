@@ -1,10 +1,13 @@
 """Authorization codes: single use, short lived, stored hashed."""
 
 import datetime
+import logging
 
 from odoo import api, fields, models
 
 from ..lib import oauth2 as lib
+
+_logger = logging.getLogger(__name__)
 
 CODE_LIFETIME = 120  # seconds; RFC 6749 section 4.1.2 recommends 10 minutes at most
 
@@ -57,6 +60,10 @@ class OauthAuthorizationCode(models.Model):
         if self.client_id != client:
             return False
         if self.used_at:
+            _logger.warning(
+                "OAuth2 authorization code #%s of client %s presented again: "
+                "revoking the tokens it gave", self.id, client.identifier,
+            )
             self.token_ids._oauth_revoke_families()
             return False
         self.used_at = fields.Datetime.now()

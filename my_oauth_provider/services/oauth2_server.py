@@ -34,6 +34,9 @@ from oauthlib.oauth2 import (
 from ..lib import oauth2 as lib
 
 _logger = logging.getLogger(__name__)
+# oauthlib's debug messages quote tokens, codes and client credentials:
+# whatever the log level of the server, they are never emitted.
+logging.getLogger("oauthlib").setLevel(logging.INFO)
 
 
 class S256AuthorizationCodeGrant(AuthorizationCodeGrant):

@@ -35,14 +35,13 @@ class TestRefreshRotation(OAuth2Case):
         third = third.json()
 
         # the first refresh token comes back: someone copied it
-        with mute_logger("oauthlib", "odoo.addons.my_oauth_provider.services.oauth2_server"):
+        with mute_logger("odoo.addons.my_oauth_provider.services.oauth2_server"):
             replay = self.refresh(self.first["refresh_token"])
         self.assertOAuthError(replay, 400, "invalid_grant")
         for token in (second, third):
             response = self.api("GET", "/api/v1/orders", key=token["access_token"])
             self.assertError(response, 401, "unauthorized")
-        with mute_logger("oauthlib"):
-            self.assertOAuthError(self.refresh(third["refresh_token"]), 400, "invalid_grant")
+        self.assertOAuthError(self.refresh(third["refresh_token"]), 400, "invalid_grant")
         family = self.env["oauth.token"].search([("client_id", "=", self.web_client.id)])
         self.assertEqual(len(family), 3)
         self.assertTrue(all(family.mapped("revoked")))
@@ -51,8 +50,7 @@ class TestRefreshRotation(OAuth2Case):
         narrowed = self.refresh(self.first["refresh_token"], scope="orders:read")
         self.assertEqual(narrowed.status_code, 200, narrowed.text)
         self.assertEqual(narrowed.json()["scope"], "orders:read")
-        with mute_logger("oauthlib"):
-            widened = self.refresh(narrowed.json()["refresh_token"], scope="orders:write")
+        widened = self.refresh(narrowed.json()["refresh_token"], scope="orders:write")
         self.assertOAuthError(widened, 400, "invalid_scope")
 
     def test_refresh_token_of_another_client_is_invalid_grant(self):
@@ -61,12 +59,11 @@ class TestRefreshRotation(OAuth2Case):
             "scope": "orders:read",
         })
         secret = self.set_secret(other)
-        with mute_logger("oauthlib"):
-            response = self.post_form(
-                "/oauth2/token",
-                {"grant_type": "refresh_token", "refresh_token": self.first["refresh_token"]},
-                auth=(other.identifier, secret),
-            )
+        response = self.post_form(
+            "/oauth2/token",
+            {"grant_type": "refresh_token", "refresh_token": self.first["refresh_token"]},
+            auth=(other.identifier, secret),
+        )
         self.assertOAuthError(response, 400, "invalid_grant")
         # and the rightful owner can still use it
         self.assertEqual(self.refresh(self.first["refresh_token"]).status_code, 200)
@@ -81,5 +78,4 @@ class TestRefreshRotation(OAuth2Case):
         self.assertError(
             self.api("GET", "/api/v1/orders", key=self.first["access_token"]), 401, "unauthorized"
         )
-        with mute_logger("oauthlib"):
-            self.assertOAuthError(self.refresh(self.first["refresh_token"]), 400, "invalid_grant")
+        self.assertOAuthError(self.refresh(self.first["refresh_token"]), 400, "invalid_grant")

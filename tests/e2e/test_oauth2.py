@@ -19,6 +19,32 @@ from conftest import odoo_shell
 
 REDIRECT_URI = "https://portal.example.com/oauth/callback"
 TIMEOUT = 30
+# Run in odoo shell with `held` (the secrets) and `marker` set: searches
+# every text column of every table for each secret.
+SCAN_SCRIPT = """
+from odoo.tools import SQL
+env.cr.execute(
+    "SELECT c.table_name, array_agg(c.column_name::text)"
+    "  FROM information_schema.columns c"
+    "  JOIN information_schema.tables t"
+    "    ON t.table_schema = c.table_schema AND t.table_name = c.table_name"
+    " WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'"
+    "   AND c.data_type IN ('character varying', 'text', 'jsonb', 'bytea')"
+    " GROUP BY c.table_name"
+)
+tables = env.cr.fetchall()
+found = []
+for table, columns in tables:
+    for index, secret in enumerate(held):
+        condition = SQL(' OR ').join(
+            SQL('position(%s in %s::text) > 0', secret, SQL.identifier(column))
+            for column in columns
+        )
+        env.cr.execute(SQL('SELECT 1 FROM %s WHERE %s LIMIT 1', SQL.identifier(table), condition))
+        if env.cr.fetchone():
+            found.append((index, table))
+print(marker, len(tables), found)
+"""
 
 
 def s256(verifier):
@@ -343,27 +369,7 @@ def test_database_holds_no_token_or_secret_in_clear(odoo_url, admin_session, cli
         clients["web"][1],
     ]
     marker = uuid.uuid4().hex
-    out = odoo_shell(
-        "from odoo.tools import SQL\n"
-        f"held = {held!r}\n"
-        "env.cr.execute(\"SELECT c.table_name, array_agg(c.column_name::text)"
-        " FROM information_schema.columns c JOIN information_schema.tables t"
-        " ON t.table_schema = c.table_schema AND t.table_name = c.table_name"
-        " WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'"
-        " AND c.data_type IN ('character varying', 'text', 'jsonb', 'bytea')"
-        " GROUP BY c.table_name\")\n"
-        "found = []\n"
-        "tables = env.cr.fetchall()\n"
-        "for table, columns in tables:\n"
-        "    for i, secret in enumerate(held):\n"
-        "        cond = SQL(' OR ').join(SQL('position(%s in %s::text) > 0', secret,"
-        " SQL.identifier(col)) for col in columns)\n"
-        "        env.cr.execute(SQL('SELECT 1 FROM %s WHERE %s LIMIT 1',"
-        " SQL.identifier(table), cond))\n"
-        "        if env.cr.fetchone():\n"
-        "            found.append((i, table))\n"
-        f"print('{marker}', len(tables), found)\n"
-    )
+    out = odoo_shell(f"held = {held!r}\nmarker = {marker!r}\n{SCAN_SCRIPT}")
     line = next(line for line in out.splitlines() if line.startswith(marker))
     _marker, table_count, found = line.split(" ", 2)
     assert int(table_count) > 100  # every table of the database was read
