@@ -10,6 +10,7 @@ import logging
 from urllib.parse import urlencode
 
 from oauthlib.oauth2 import AccessDeniedError, FatalClientError, OAuth2Error
+from oauthlib.oauth2.rfc6749 import errors
 
 from odoo import api, models
 
@@ -84,6 +85,24 @@ class OauthServer(models.AbstractModel):
 
     # ----------------------------------------------------------- authorize
     @api.model
+    def _oauth_fatal_message(self, exc):
+        """What the user reads when a request cannot go back to the client."""
+        if isinstance(exc, errors.InvalidClientIdError):
+            return self.env._("This application is not registered here.")
+        if isinstance(exc, errors.MissingClientIdError):
+            return self.env._("The request does not say which application sent it.")
+        if isinstance(exc, errors.MismatchingRedirectURIError):
+            return self.env._("The address to return to is not one this application registered.")
+        if isinstance(exc, errors.MissingRedirectURIError):
+            return self.env._(
+                "The request does not say where to return to, and the application "
+                "registered several addresses."
+            )
+        if isinstance(exc, errors.InvalidRedirectURIError):
+            return self.env._("The address to return to is not valid.")
+        return exc.description or exc.error
+
+    @api.model
     def _oauth_authorize(self, issuer, params, headers, decision=None):
         """GET (decision None) or POST (decision 'allow'/'deny') of
         /oauth2/authorize for the current user.
@@ -101,7 +120,7 @@ class OauthServer(models.AbstractModel):
         try:
             scopes, info = server.validate_authorization_request(uri, "GET", None, headers)
         except FatalClientError as exc:
-            return "error", exc.description or exc.error
+            return "error", self._oauth_fatal_message(exc)
         except OAuth2Error as exc:
             return "redirect", exc.in_uri(exc.redirect_uri)
         client = info["request"].client.record

@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.my_oauth_provider.lib import oauth2 as lib
@@ -87,10 +87,16 @@ class TestAuthorizationCode(OAuth2Case):
         self.assertEqual(response.status_code, 400)
         self.assertNotIn("Location", response.headers)
         self.assertIn("cannot be accepted", response.text)
-        self.assertNotIn("evil.example.com", response.headers.get("Location", ""))
+        self.assertIn("not one this application registered", response.text)
         unknown = self.open_authorize(client_id="no-such-client")
         self.assertEqual(unknown.status_code, 400)
         self.assertNotIn("Location", unknown.headers)
+        self.assertIn("not registered here", unknown.text)
+        # a second registered URI: the request must then name one
+        self.web_client.redirect_uris += "\nhttps://app.example.com/other"
+        missing = self.open_authorize(redirect_uri=None)
+        self.assertEqual(missing.status_code, 400)
+        self.assertNotIn("Location", missing.headers)
 
     def test_redirect_uri_at_token_time_must_match(self):
         code = self.get_code()
@@ -152,3 +158,14 @@ class TestAuthorizationCode(OAuth2Case):
             response = self.url_open("/oauth2/authorize", data=params, allow_redirects=False)
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.env["oauth.grant"].search([("client_id", "=", self.web_client.id)]))
+
+    def test_portal_user_cannot_give_api_access(self):
+        portal = new_test_user(
+            self.env, login="oauth_portal", password="oauth_portal_pw", groups="base.group_portal"
+        )
+        self.authenticate("oauth_portal", "oauth_portal_pw")
+        response = self.open_authorize()
+        self.assertEqual(response.status_code, 400)
+        self.assertNotIn("Location", response.headers)
+        self.assertIn("Only internal users", response.text)
+        self.assertFalse(self.env["oauth.authorization.code"].search([("user_id", "=", portal.id)]))

@@ -117,6 +117,16 @@ class TestRevokeFromTheUi(OAuth2Case):
         )
         self.assertEqual(self.open_authorize().status_code, 200)  # consent asked again
 
+    def test_clients_tokens_and_consents_menus_are_for_administrators(self):
+        menus = [
+            self.env.ref(f"my_oauth_provider.{xmlid}")
+            for xmlid in ("oauth_client_menu", "oauth_token_menu", "oauth_grant_menu")
+        ]
+        visible = self.env["ir.ui.menu"]._visible_menu_ids()
+        self.assertTrue(all(menu.id in visible for menu in menus))
+        user_visible = self.env["ir.ui.menu"].with_user(self.salesman)._visible_menu_ids()
+        self.assertFalse([menu for menu in menus if menu.id in user_visible])
+
     def test_client_form_rejects_bad_configuration(self):
         with self.assertRaises(ValidationError):
             self.web_client.redirect_uris = "http://app.example.com/cb"  # plain http, not local

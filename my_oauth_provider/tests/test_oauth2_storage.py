@@ -26,8 +26,9 @@ class TestNothingStoredInClear(OAuth2Case):
             "client secret": self.service_secret,
             "web client secret": self.web_secret,
         }
-        self.assertTrue(self.env["oauth.token"].search([]))
-        self.assertTrue(self.env["oauth.authorization.code"].search([]))
+        mine = [("client_id", "=", self.web_client.id)]
+        self.assertEqual(self.env["oauth.token"].search_count(mine), 1)
+        self.assertEqual(self.env["oauth.authorization.code"].search_count(mine), 2)
 
         # the scan does find a secret where one is written in clear
         planted = self.env["res.partner"].create({"name": "x", "comment": service["access_token"]})
