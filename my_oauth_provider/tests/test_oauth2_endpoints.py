@@ -1,6 +1,8 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.my_oauth_provider.services import oauth2_server
+
 from .oauth2_common import OAuth2Case
 
 
@@ -79,6 +81,15 @@ class TestIntrospectionRevocationMetadata(OAuth2Case):
             sorted(meta["scopes_supported"]), sorted(self.env["api.resource"]._api_scopes())
         )
         self.assertIn("orders:write", meta["scopes_supported"])
+
+    def test_metadata_passes_oauthlibs_rfc_8414_checks_when_served_over_https(self):
+        env = self.env
+        scopes = env["api.resource"]._api_scopes()
+        endpoint = oauth2_server.build_metadata(env, "https://erp.example.com", scopes)
+        self.assertTrue(endpoint.raise_errors)  # checked, and nothing was raised
+        self.assertEqual(endpoint.claims["token_endpoint"], "https://erp.example.com/oauth2/token")
+        with self.assertRaises(ValueError):  # the checks do run: a query in the issuer fails
+            oauth2_server.build_metadata(env, "https://erp.example.com/?x=1", scopes)
 
     def test_openapi_declares_the_oauth2_flows_and_scopes(self):
         document = self.url_open("/api/v1/openapi.json").json()
