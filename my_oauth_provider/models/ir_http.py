@@ -34,5 +34,5 @@ class IrHttp(models.AbstractModel):
             scopes=frozenset(lib.parse_scopes(found.scope)),
             expires_at=found.access_expires_at,
             client_id=found.client_id.identifier,
-            extra={"share": found.user_id.share, "token_id": found.id},
+            extra={"share": found.user_id.share},
         )

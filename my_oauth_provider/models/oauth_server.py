@@ -6,7 +6,6 @@ and returns what to answer, so the controller only parses and renders.
 """
 
 import json
-import logging
 from urllib.parse import urlencode
 
 from oauthlib.oauth2 import AccessDeniedError, FatalClientError, OAuth2Error
@@ -14,9 +13,8 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from odoo import api, models
 
+from ..lib import oauth2 as lib
 from ..services import oauth2_server
-
-_logger = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -25,7 +23,7 @@ def _client_error_challenge(status, headers, body, request_headers):
     """invalid_client answers 401; a client that authenticated with HTTP
     Basic gets a Basic challenge (RFC 6749 section 5.2), not oauthlib's
     Bearer one."""
-    if status == 401 and "Basic" in (request_headers.get("Authorization") or "")[:6]:
+    if status == 401 and lib.parse_basic_auth(request_headers.get("Authorization")):
         headers["WWW-Authenticate"] = 'Basic realm="oauth2", error="invalid_client"'
     return status, headers, body
 
