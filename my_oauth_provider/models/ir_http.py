@@ -30,7 +30,8 @@ class IrHttp(models.AbstractModel):
         self.env.cr.execute(SQL(
             """
             SELECT t.user_id, t.scope, t.access_expires_at, c.identifier,
-                   t.revoked IS NOT TRUE AND t.access_expires_at > %(now)s AND u.active AND c.active,
+                   t.revoked IS NOT TRUE AND t.access_expires_at > %(now)s
+                       AND u.active AND c.active,
                    u.share
               FROM oauth_token t
               JOIN res_users u ON u.id = t.user_id
