@@ -12,8 +12,12 @@
         "data/auth_oauth_provider_data.xml",
         "data/ir_cron.xml",
         "views/res_users_apikeys_views.xml",
+        "views/oauth_client_views.xml",
+        "views/oauth_token_views.xml",
+        "views/oauth2_templates.xml",
         "views/menus.xml",
     ],
+    "external_dependencies": {"python": ["oauthlib"]},
     "installable": True,
     "application": False,
 }

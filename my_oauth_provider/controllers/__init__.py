@@ -1,1 +1,2 @@
 from . import keys
+from . import oauth2

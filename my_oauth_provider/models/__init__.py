@@ -3,3 +3,11 @@ from . import auth_oauth_provider
 from . import my_apikey_reminder
 from . import res_users
 from . import res_users_apikeys
+from . import api_resource_oauth2
+from . import ir_http
+from . import oauth_authorization_code
+from . import oauth_client
+from . import oauth_client_secret
+from . import oauth_grant
+from . import oauth_server
+from . import oauth_token

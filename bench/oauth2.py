@@ -1,0 +1,147 @@
+"""Benchmark of OAuth2 access tokens on /api/v1 against the other credentials.
+
+    python3 bench/oauth2.py --db-host /tmp/pg --db-port 5432 --db-user odoo
+
+Creates (once) a database `bench_oauth2` with my_api and my_oauth_provider
+installed, a client-credentials client acting as the administrator and an
+API key of the administrator, starts an Odoo server on 127.0.0.1, then
+times, in one run and in interleaved rounds:
+
+- GET /api/v1/me with an OAuth2 access token (a SHA-256 lookup per request),
+  with an API key (PBKDF2 once, then the per-worker cache) and with a
+  session cookie: what each credential adds to a request;
+- POST /oauth2/token (client credentials) and POST /oauth2/introspect.
+
+It prints p50/p95 and the ratios the project tracks (see bench/README.md).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import requests
+from api import ROOT, free_port, odoo, pct, shell, timed
+
+SETUP = """
+env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
+admin = env.ref('base.user_admin')
+client = env['oauth.client'].create({'name': 'bench', 'allow_authorization_code': False,
+    'allow_client_credentials': True, 'user_id': admin.id,
+    'scope': 'orders:read partners:read'})
+secret = client.action_generate_secret()['context']['default_secret']
+key = env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', None)
+print('CLIENT=' + client.identifier)
+print('SECRET=' + secret)
+print('KEY=' + key)
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--db", default="bench_oauth2")
+    parser.add_argument("--rounds", type=int, default=100)
+    options = parser.parse_args()
+    db_args = ["--db_host", options.db_host, "--db_port", options.db_port]
+    db_args += ["--db_user", options.db_user]
+    db = options.db
+
+    psql = ["psql", "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
+    exists = subprocess.run(
+        [*psql, "-d", "postgres", "-v", f"db={db}", "-tA"],
+        input="SELECT 1 FROM pg_database WHERE datname = :'db'",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        print(f"creating {db} with my_api and my_oauth_provider ...", flush=True)
+        install = ["server", "-d", db, "-i", "my_api,my_oauth_provider", "--stop-after-init"]
+        install += ["--log-level", "warn", "--http-port", str(free_port())]
+        if odoo(install, db_args).returncode:
+            raise SystemExit("install failed")
+    values = dict(
+        line.split("=", 1)
+        for line in shell(SETUP, db_args, db).splitlines()
+        if line[:4] in ("CLIE", "SECR", "KEY=")
+    )
+    client_auth = (values["CLIENT"], values["SECRET"])
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "odoo", "server", *db_args, "--addons-path", str(ROOT)]
+    command += ["-d", db, "--db-filter", f"^{db}$", "--http-interface", "127.0.0.1"]
+    command += ["--http-port", str(port), "--workers", "0", "--max-cron-threads", "0"]
+    command += ["--log-level", "warn"]
+    server = subprocess.Popen(command)
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/web/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        token = requests.post(
+            f"{url}/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=client_auth,
+            timeout=30,
+        ).json()["access_token"]
+        oauth = requests.Session()
+        oauth.headers["Authorization"] = f"Bearer {token}"
+        apikey = requests.Session()
+        apikey.headers["Authorization"] = f"Bearer {values['KEY']}"
+        web = requests.Session()
+        auth = web.post(
+            f"{url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+            timeout=30,
+        ).json()
+        assert "error" not in auth, auth
+
+        cases = {
+            "/me, OAuth2 token": lambda: oauth.get(f"{url}/api/v1/me", timeout=30),
+            "/me, API key": lambda: apikey.get(f"{url}/api/v1/me", timeout=30),
+            "/me, session": lambda: web.get(f"{url}/api/v1/me", timeout=30),
+            "token (client credentials)": lambda: requests.post(
+                f"{url}/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=client_auth,
+                timeout=30,
+            ),
+            "introspect": lambda: requests.post(
+                f"{url}/oauth2/introspect", data={"token": token}, auth=client_auth, timeout=30
+            ),
+        }
+        for func in cases.values():  # warm every path, check it answers 200
+            response = func()
+            assert response.status_code == 200, response.text[:500]
+        samples = {name: [] for name in cases}
+        for _ in range(options.rounds):  # interleaved: drift hits every case alike
+            for name, func in cases.items():
+                samples[name] += timed(func, 1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    p50 = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"\n{options.rounds} interleaved rounds\n")
+    print("| case | p50 ms | p95 ms |\n|---|---:|---:|")
+    for name, values in samples.items():
+        print(f"| {name} | {p50[name]:.1f} | {pct(values, 0.95):.1f} |")
+    ratios = [
+        ("OAuth2 token / API key (/me)", p50["/me, OAuth2 token"] / p50["/me, API key"], 1.2),
+        ("OAuth2 token / session (/me)", p50["/me, OAuth2 token"] / p50["/me, session"], None),
+    ]
+    print("\n| ratio (p50) | value | target |\n|---|---:|---:|")
+    for name, value, target in ratios:
+        print(f"| {name} | {value:.2f} | {'<= %.1f' % target if target else '-'} |")
+
+
+if __name__ == "__main__":
+    main()
