@@ -9,7 +9,10 @@
     "depends": ["my_api", "base_automation"],
     "data": [
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/webhook_endpoint_views.xml",
+        "views/webhook_delivery_views.xml",
+        "views/ir_actions_server_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

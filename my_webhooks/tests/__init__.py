@@ -1,1 +1,3 @@
 from . import test_webhook_endpoint
+from . import test_webhook_outbox
+from . import test_webhook_delivery
