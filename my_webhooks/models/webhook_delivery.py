@@ -152,7 +152,6 @@ class WebhookDelivery(models.Model):
         if not self:
             return
         Endpoint = self.env["webhook.endpoint"]
-        schedule = Endpoint._retry_schedule()
         attempts = []
         outcome = {}  # endpoint -> (status, error, gone) of its last attempt
         with outbound.Transport(allow_list=Endpoint._allow_list()) as transport:
@@ -162,7 +161,7 @@ class WebhookDelivery(models.Model):
                     continue  # 410 Gone earlier in this batch: the endpoint is disabled
                 result, started = delivery._post(transport)
                 attempts.append(delivery._attempt_vals(result, started))
-                delivery._apply_result(result, schedule)
+                delivery._apply_result(result, endpoint._schedule())
                 outcome[endpoint] = (result.status, result.ok, result.status == 410, result.error)
         self.env["webhook.delivery.attempt"].create(attempts)
         for endpoint, (status, ok, gone, error) in outcome.items():

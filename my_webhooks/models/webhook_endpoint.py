@@ -128,6 +128,11 @@ class WebhookEndpoint(models.Model):
         "Timeout (s)", default=15, help="Read timeout of each request, 1 to 30 seconds."
     )
     max_attempts = fields.Integer(default=8, help="Attempts before a delivery is dead.")
+    retry_schedule = fields.Char(
+        help="Seconds to wait after each failed attempt, comma-separated (the last one "
+        "repeats), before jitter. Empty: the system default (parameter "
+        "my_webhooks.retry_schedule, else 1 min, 5 min, 30 min, 2 h, 8 h, 16 h, 24 h).",
+    )
     retry_schedule_display = fields.Char("Attempts at", compute="_compute_retry_schedule_display")
     active = fields.Boolean(default=True, tracking=True)
     user_id = fields.Many2one(
@@ -153,12 +158,11 @@ class WebhookEndpoint(models.Model):
     )
 
     # ------------------------------------------------------------ computes
-    @api.depends("max_attempts")
+    @api.depends("max_attempts", "retry_schedule")
     def _compute_retry_schedule_display(self):
-        schedule = self._retry_schedule()
         for endpoint in self:
             endpoint.retry_schedule_display = outbound.describe_schedule(
-                schedule, endpoint.max_attempts
+                endpoint._schedule(), endpoint.max_attempts
             )
 
     def _compute_delivery_count(self):
@@ -183,6 +187,18 @@ class WebhookEndpoint(models.Model):
                         "Webhook URL %(url)s refused: %(reason)s", url=endpoint.url, reason=exc
                     )
                 ) from exc
+
+    @api.constrains("retry_schedule")
+    def _check_retry_schedule(self):
+        for endpoint in self:
+            text = endpoint.retry_schedule or ""
+            parts = [part.strip() for part in text.split(",")]
+            if text and not all(part.isdigit() for part in parts):
+                raise ValidationError(
+                    self.env._(
+                        "The retry schedule is a comma-separated list of seconds, e.g. 60,300,1800."
+                    )
+                )
 
     @api.constrains("custom_headers")
     def _check_custom_headers(self):
@@ -304,6 +320,13 @@ class WebhookEndpoint(models.Model):
         # sudo: a system parameter, read by the delivery worker
         text = self.env["ir.config_parameter"].sudo().get_param(PARAM_RETRY_SCHEDULE, "")
         return outbound.parse_schedule(text)
+
+    def _schedule(self):
+        """This endpoint's delays between attempts (its own, else the default)."""
+        self.ensure_one()
+        if self.retry_schedule:
+            return outbound.parse_schedule(self.retry_schedule)
+        return self._retry_schedule()
 
     def _parse_custom_headers(self):
         self.ensure_one()
