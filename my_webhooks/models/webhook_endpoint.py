@@ -29,8 +29,9 @@ RESERVED_HEADERS = {
     "webhook-timestamp",
     "webhook-signature",
 }
-# field types a default payload reads (binaries, x2many and computed
-# non-stored fields are left out: a payload should be small and cheap)
+# field types a default payload reads (binaries, x2many, non-stored and
+# company-dependent fields are left out: a payload should be small and cheap
+# to build inside the user's transaction)
 DEFAULT_PAYLOAD_TYPES = {
     "char",
     "text",
@@ -373,6 +374,7 @@ class WebhookEndpoint(models.Model):
             and name not in DEFAULT_PAYLOAD_SKIP
             and not name.startswith(("message_", "activity_"))
             and not field.groups
+            and not field.company_dependent
         ]
 
     def _serialize(self, records):
@@ -440,7 +442,7 @@ class WebhookEndpoint(models.Model):
         ]
         # sudo: the outbox row is the system's own record, written whatever
         # the user who changed the business record may do
-        deliveries = self.env["webhook.delivery"].sudo().create(vals_list)
+        deliveries = self.env["webhook.delivery"].sudo()._insert_outbox(vals_list)
         deliveries._trigger_worker()
         return deliveries
 
