@@ -15,6 +15,7 @@
         "views/ir_actions_server_views.xml",
         "views/menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }
