@@ -53,6 +53,8 @@ class IrActionsServer(models.Model):
         return super(IrActionsServer, rest).run() if rest else False
 
     def _run_action_webhook_signed_multi(self, eval_context=None):
+        if self.env.context.get("onchange_self"):
+            return False  # a form being edited: nothing is saved, nothing to announce
         records = eval_context.get("records") or eval_context.get("record")
         if records:
             self._webhook_enqueue(records, self.env.context.get("webhook_event") or "action")

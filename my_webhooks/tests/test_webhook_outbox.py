@@ -162,6 +162,22 @@ class TestWebhookOutbox(WebhookCase):
         delivery = self.deliveries(endpoint)
         self.assertEqual((delivery.event, delivery.res_id), ("create", company.id))
 
+    def test_send_signed_webhook_action_run_by_hand(self):
+        endpoint = self.make_endpoint(trigger="unlink")
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Push to the shop",
+                "model_id": self.partner_model.id,
+                "state": "webhook_signed",
+                "webhook_endpoint_id": endpoint.id,
+            }
+        )
+        partners = self.env["res.partner"].create([{"name": "Hand 1"}, {"name": "Hand 2"}])
+        action.with_context(active_model="res.partner", active_ids=partners.ids).run()
+        deliveries = self.deliveries(endpoint)
+        self.assertEqual(deliveries.mapped("event"), ["action", "action"])
+        self.assertEqual(sorted(deliveries.mapped("res_id")), sorted(partners.ids))
+
     def test_rollback_to_savepoint_leaves_no_delivery(self):
         endpoint = self.make_endpoint()
         with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
