@@ -132,9 +132,8 @@ class WebhookDelivery(models.Model):
         Odoo's cron runner calls this again while rows remain and time is
         left, and reschedules itself at once when time ran out.
         """
-        done = self._deliver_due()
+        done, remaining = self._deliver_batch()
         if self.env.context.get("ir_cron_progress_id"):
-            remaining = self._count_due() if done else 0
             self.env["ir.cron"]._commit_progress(done, remaining=remaining)
         return done
 
@@ -153,8 +152,13 @@ class WebhookDelivery(models.Model):
 
     @api.model
     def _deliver_due(self, limit=None):
+        """Deliver one batch of due rows; returns how many were attempted."""
+        return self._deliver_batch(limit)[0]
+
+    @api.model
+    def _deliver_batch(self, limit=None):
         """Claim up to `limit` due deliveries on a cursor of their own, send
-        them, record the outcome, commit. Returns how many were attempted."""
+        them, record the outcome, commit. Returns (attempted, still due)."""
         if limit is None:
             # sudo: a system parameter
             limit = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_BATCH_SIZE, 50))
@@ -166,8 +170,11 @@ class WebhookDelivery(models.Model):
             # sudo: the worker is the system delivering its own outbox
             env = self.env(cr=cr, su=True)
             deliveries = env["webhook.delivery"]._claim_due(limit)
+            if not deliveries:
+                return 0, 0
             deliveries._send()
-            return len(deliveries)
+            env.flush_all()
+            return len(deliveries), env["webhook.delivery"]._count_due()
 
     @api.model
     def _claim_due(self, limit):
