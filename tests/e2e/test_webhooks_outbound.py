@@ -400,7 +400,7 @@ def parked_endpoint(rpc, make_endpoint, tag, url, count):
 
 def test_two_worker_processes_never_deliver_one_row_twice(rpc, receiver, make_endpoint):
     tag = "rc" + uuid.uuid4().hex[:8]
-    receiver.delay[f"/{tag}"] = 0.03
+    receiver.delay[f"/{tag}"] = 0.05  # 3 s of work: both workers get a share
     endpoint = parked_endpoint(rpc, make_endpoint, tag, receiver.url(f"/{tag}"), 60)
     with tempfile.TemporaryDirectory() as flag_dir:
         code = (
