@@ -234,3 +234,16 @@ class TestWebhookEndpointSettings(WebhookCase):
         self.env["ir.config_parameter"].set_param("my_webhooks.retry_schedule", "60,300")
         endpoint = self.make_endpoint(max_attempts=4)
         self.assertEqual(endpoint.retry_schedule_display, "now, 1 min, 6 min, 11 min")
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookOpenApi(WebhookCase):
+    def test_openapi_document_describes_the_outbound_event(self):
+        document = self.env["api.resource"]._api_openapi_document("http://odoo.example.com")
+        post = document["webhooks"]["recordEvent"]["post"]
+        headers = {p["name"] for p in post["parameters"] if p["in"] == "header"}
+        self.assertTrue(
+            {"webhook-id", "webhook-timestamp", "webhook-signature", "X-Odoo-Signature"} <= headers
+        )
+        schema = post["requestBody"]["content"]["application/json"]["schema"]
+        self.assertEqual(schema["required"], ["id", "event", "model", "timestamp", "data"])
