@@ -250,10 +250,13 @@ class Transport:
     thread-safe: a worker thread has its own.
     """
 
-    def __init__(self, allow_list=(), connect_timeout=5, resolver=socket.getaddrinfo):
+    def __init__(
+        self, allow_list=(), connect_timeout=5, resolver=socket.getaddrinfo, ssl_context=None
+    ):
         self.allow_list = allow_list
         self.connect_timeout = connect_timeout
         self.resolver = resolver
+        self.ssl_context = ssl_context  # None: the system's trusted CAs, host name checked
         self._connections = {}
 
     def close(self):
@@ -272,8 +275,14 @@ class Transport:
         conn = self._connections.get(key)
         if conn is None:
             address = resolve(host, port, self.allow_list, self.resolver)
-            cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-            conn = cls(host, port, address, self.connect_timeout, read_timeout)
+            if scheme == "https":
+                conn = _PinnedHTTPSConnection(
+                    host, port, address, self.connect_timeout, read_timeout, self.ssl_context
+                )
+            else:
+                conn = _PinnedHTTPConnection(
+                    host, port, address, self.connect_timeout, read_timeout
+                )
             self._connections[key] = conn
         conn._read_timeout = read_timeout
         if conn.sock is not None:

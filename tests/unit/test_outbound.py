@@ -1,5 +1,8 @@
 import random
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -197,3 +200,46 @@ def test_connection_refused_is_an_error_not_an_exception():
     with outbound.Transport(LOOPBACK) as transport:
         result = transport.post(f"http://127.0.0.1:{port}/", b"{}", {}, timeout=1)
     assert result.status is None and result.error
+
+
+# --------------------------------------------------------------------- TLS
+@pytest.fixture
+def tls_server(tmp_path, server):
+    """The receiver behind TLS, with a self-signed certificate for
+    hooks.example.test (which does not resolve: the test resolver pins it)."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=hooks.example.test", "-addext", "subjectAltName=DNS:hooks.example.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server, cert
+
+
+def pinned(host, port, type=None):
+    return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+
+def test_tls_certificate_is_checked_for_the_host_name_not_the_pinned_address(tls_server):
+    server, cert = tls_server
+    port = server.server_address[1]
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with outbound.Transport(LOOPBACK, resolver=pinned, ssl_context=trusting) as transport:
+        result = transport.post(f"https://hooks.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status == 200, result.error
+    # the default context does not trust a self-signed certificate
+    with outbound.Transport(LOOPBACK, resolver=pinned) as transport:
+        result = transport.post(f"https://hooks.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status is None and "CERTIFICATE_VERIFY_FAILED" in result.error
+    # a certificate for another name is refused even when trusted
+    with outbound.Transport(LOOPBACK, resolver=pinned, ssl_context=trusting) as transport:
+        result = transport.post(f"https://other.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status is None and result.error
+    assert len(server.seen) == 1
