@@ -9,9 +9,13 @@
     "depends": ["my_api", "base_automation"],
     "data": [
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/webhook_endpoint_views.xml",
+        "views/webhook_delivery_views.xml",
+        "views/ir_actions_server_views.xml",
         "views/menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -1,17 +1,76 @@
-from odoo import fields, models
+import datetime
+import json
+import logging
+import uuid
 
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.safe_eval import safe_eval
+
+from ..lib import outbound
 from ..lib.signing import generate_secret
+
+_logger = logging.getLogger(__name__)
+
+# endpoint trigger -> base.automation trigger of the rule it owns
+RULE_TRIGGERS = {"create": "on_create", "write": "on_write", "unlink": "on_unlink"}
+# the fields of an endpoint its automation rule mirrors
+RULE_FIELDS = {"name", "model_id", "trigger", "domain", "watched_field_ids", "active"}
+# headers a custom header may not override: the signature set and the framing
+RESERVED_HEADERS = {
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+    "x-odoo-event",
+    "x-odoo-signature",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+}
+# field types a default payload reads (binaries, x2many, non-stored and
+# company-dependent fields are left out: a payload should be small and cheap
+# to build inside the user's transaction)
+DEFAULT_PAYLOAD_TYPES = {
+    "char",
+    "text",
+    "integer",
+    "float",
+    "monetary",
+    "boolean",
+    "date",
+    "datetime",
+    "selection",
+    "many2one",
+}
+DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_attachment_id"}
+
+PARAM_ALLOWED_TARGETS = "my_webhooks.allowed_targets"
+PARAM_RETRY_SCHEDULE = "my_webhooks.retry_schedule"
+PARAM_DISABLE_AFTER_HOURS = "my_webhooks.disable_after_hours"
 
 
 class WebhookEndpoint(models.Model):
-    """A receiver of signed webhooks for one model and trigger."""
+    """A receiver of signed webhooks for one model and trigger.
+
+    Each endpoint owns one automation rule (base.automation) whose only
+    action is a "Send signed webhook" server action pointing back to the
+    endpoint: the rule decides *when* (trigger, domain filter, watched
+    fields), the action writes the event to the outbox (webhook.delivery)
+    in the transaction of the change, and the delivery cron sends it after
+    commit. The rule is created, updated and deleted with the endpoint.
+    """
 
     _name = "webhook.endpoint"
     _description = "Webhook Endpoint"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name, id"
 
-    name = fields.Char(required=True)
-    url = fields.Char("URL", required=True, help="HTTPS address that receives the events.")
+    name = fields.Char(required=True, tracking=True)
+    url = fields.Char(
+        "URL", required=True, tracking=True, help="HTTPS address that receives the events."
+    )
     secret = fields.Char(
         required=True,
         copy=False,
@@ -19,12 +78,483 @@ class WebhookEndpoint(models.Model):
         groups="base.group_system",
         help="Signs every delivery (X-Odoo-Signature and webhook-signature).",
     )
+    previous_secret = fields.Char(
+        copy=False,
+        groups="base.group_system",
+        help="The secret before the last rotation; it signs too until the overlap ends.",
+    )
+    previous_secret_expires_at = fields.Datetime(
+        "Previous secret valid until", copy=False, readonly=True
+    )
+    rotation_overlap_hours = fields.Integer(
+        default=24,
+        help="After a rotation, how long deliveries are signed with the old secret as well.",
+    )
     model_id = fields.Many2one("ir.model", "Model", required=True, ondelete="cascade")
+    model_name = fields.Char(related="model_id.model", string="Model name")
     trigger = fields.Selection(
         [("create", "Created"), ("write", "Updated"), ("unlink", "Deleted")],
         required=True,
         default="create",
+        tracking=True,
     )
-    active = fields.Boolean(default=True)
+    domain = fields.Char(
+        "Only records matching",
+        help="Domain filter: only matching records send an event (empty: all records).",
+    )
+    watched_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "webhook_endpoint_watched_field_rel",
+        "endpoint_id",
+        "field_id",
+        string="Watched fields",
+        domain="[('model_id', '=', model_id), ('store', '=', True)]",
+        help="For updates: send an event only when one of these fields changes (empty: any field).",
+    )
+    payload_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "webhook_endpoint_payload_field_rel",
+        "endpoint_id",
+        "field_id",
+        string="Payload fields",
+        domain="[('model_id', '=', model_id)]",
+        help="Fields sent in `data` (empty: the record's stored plain fields, "
+        "relations as {id, name}).",
+    )
+    custom_headers = fields.Text(
+        groups="base.group_system",
+        help="Extra request headers, one `Name: value` per line (e.g. an Authorization header).",
+    )
+    timeout = fields.Integer(
+        "Timeout (s)", default=15, help="Read timeout of each request, 1 to 30 seconds."
+    )
+    max_attempts = fields.Integer(default=8, help="Attempts before a delivery is dead.")
+    retry_schedule = fields.Char(
+        help="Seconds to wait after each failed attempt, comma-separated (the last one "
+        "repeats), before jitter. Empty: the system default (parameter "
+        "my_webhooks.retry_schedule, else 1 min, 5 min, 30 min, 2 h, 8 h, 16 h, 24 h).",
+    )
+    retry_schedule_display = fields.Char("Attempts at", compute="_compute_retry_schedule_display")
+    active = fields.Boolean(default=True, tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        "Responsible",
+        default=lambda self: self.env.user,
+        help="Told by an activity when the endpoint is disabled for failing.",
+    )
+    automation_id = fields.Many2one(
+        "base.automation", "Automation rule", readonly=True, copy=False, ondelete="set null"
+    )
+    delivery_ids = fields.One2many("webhook.delivery", "endpoint_id", "Deliveries")
+    delivery_count = fields.Integer(compute="_compute_delivery_count")
+    failing_since = fields.Datetime(readonly=True, copy=False)
     last_status = fields.Char(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
+
+    _timeout_range = models.Constraint(
+        "CHECK(timeout BETWEEN 1 AND 30)", "The timeout must be between 1 and 30 seconds."
+    )
+    _max_attempts_range = models.Constraint(
+        "CHECK(max_attempts BETWEEN 1 AND 50)", "Max attempts must be between 1 and 50."
+    )
+
+    # ------------------------------------------------------------ computes
+    @api.depends("max_attempts", "retry_schedule")
+    def _compute_retry_schedule_display(self):
+        for endpoint in self:
+            endpoint.retry_schedule_display = outbound.describe_schedule(
+                endpoint._schedule(), endpoint.max_attempts
+            )
+
+    def _compute_delivery_count(self):
+        counts = dict(
+            self.env["webhook.delivery"]._read_group(
+                [("endpoint_id", "in", self.ids)], ["endpoint_id"], ["__count"]
+            )
+        )
+        for endpoint in self:
+            endpoint.delivery_count = counts.get(endpoint, 0)
+
+    # --------------------------------------------------------- constraints
+    @api.constrains("url")
+    def _check_url(self):
+        allow_list = self._allow_list()
+        for endpoint in self:
+            try:
+                outbound.check_url(endpoint.url, allow_list)
+            except outbound.TargetRefused as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Webhook URL %(url)s refused: %(reason)s", url=endpoint.url, reason=exc
+                    )
+                ) from exc
+
+    @api.constrains("retry_schedule")
+    def _check_retry_schedule(self):
+        for endpoint in self:
+            text = endpoint.retry_schedule or ""
+            parts = [part.strip() for part in text.split(",")]
+            if text and not all(part.isdigit() for part in parts):
+                raise ValidationError(
+                    self.env._(
+                        "The retry schedule is a comma-separated list of seconds, e.g. 60,300,1800."
+                    )
+                )
+
+    @api.constrains("custom_headers")
+    def _check_custom_headers(self):
+        for endpoint in self.sudo():
+            endpoint._parse_custom_headers()
+
+    @api.constrains("domain", "model_id")
+    def _check_domain(self):
+        for endpoint in self:
+            if not endpoint.domain:
+                continue
+            try:
+                domain = safe_eval(endpoint.domain)
+                self.env[endpoint.model_id.model].search_count(domain, limit=1)
+            except Exception as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Invalid domain filter %(domain)s: %(error)s",
+                        domain=endpoint.domain,
+                        error=exc,
+                    )
+                ) from exc
+
+    @api.constrains("watched_field_ids", "payload_field_ids", "model_id")
+    def _check_fields_model(self):
+        for endpoint in self:
+            fields_ = endpoint.watched_field_ids | endpoint.payload_field_ids
+            if fields_.filtered(lambda f, e=endpoint: f.model_id != e.model_id):
+                raise ValidationError(
+                    self.env._(
+                        "Watched and payload fields must belong to %(model)s.",
+                        model=endpoint.model_id.model,
+                    )
+                )
+
+    # ------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        endpoints = super().create(vals_list)
+        endpoints._sync_automation()
+        return endpoints
+
+    def write(self, vals):
+        res = super().write(vals)
+        if RULE_FIELDS & set(vals):
+            self._sync_automation()
+        return res
+
+    def unlink(self):
+        rules = self.automation_id
+        res = super().unlink()
+        # the rule exists only for its endpoint; sudo: an administrator may
+        # manage endpoints without being an automation rules manager
+        rules.sudo().unlink()
+        return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default)
+        return [
+            dict(vals, name=self.env._("%(name)s (copy)", name=vals["name"])) for vals in vals_list
+        ]
+
+    def _sync_automation(self):
+        """Create or update the automation rule each endpoint owns."""
+        # sudo: the rule and its action are the endpoint's own machinery; the
+        # endpoint itself is restricted to administrators by its ACL
+        for endpoint in self:
+            rule_vals = {
+                "name": self.env._("Webhook: %(name)s", name=endpoint.name),
+                "model_id": endpoint.model_id.id,
+                "trigger": RULE_TRIGGERS[endpoint.trigger],
+                "filter_domain": endpoint.domain or False,
+                "filter_pre_domain": False,
+                "trigger_field_ids": [
+                    Command.set(
+                        endpoint.watched_field_ids.ids if endpoint.trigger == "write" else []
+                    )
+                ],
+                "active": endpoint.active,
+            }
+            action_vals = {
+                "name": self.env._("Send signed webhook to %(name)s", name=endpoint.name),
+                "model_id": endpoint.model_id.id,
+                "state": "webhook_signed",
+                "webhook_endpoint_id": endpoint.id,
+                "usage": "base_automation",
+            }
+            rule = endpoint.automation_id.sudo()
+            if rule:
+                rule.write(rule_vals)
+                actions = rule.action_server_ids.filtered(
+                    lambda a, e=endpoint: a.webhook_endpoint_id == e
+                )
+                if actions:
+                    actions.write(action_vals)
+                else:
+                    rule.action_server_ids = [Command.create(action_vals)]
+            else:
+                rule = (
+                    self.env["base.automation"]
+                    .sudo()
+                    .create(dict(rule_vals, action_server_ids=[Command.create(action_vals)]))
+                )
+                endpoint.automation_id = rule
+
+    # ------------------------------------------------------------ helpers
+    @api.model
+    def _allow_list(self):
+        # sudo: a system parameter the delivery code reads for any user
+        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_ALLOWED_TARGETS, "")
+        try:
+            return outbound.parse_allow_list(text)
+        except ValueError:
+            _logger.warning("Ignoring invalid %s: %r", PARAM_ALLOWED_TARGETS, text)
+            return ()
+
+    @api.model
+    def _retry_schedule(self):
+        # sudo: a system parameter, read by the delivery worker
+        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_RETRY_SCHEDULE, "")
+        return outbound.parse_schedule(text)
+
+    def _schedule(self):
+        """This endpoint's delays between attempts (its own, else the default)."""
+        self.ensure_one()
+        if self.retry_schedule:
+            return outbound.parse_schedule(self.retry_schedule)
+        return self._retry_schedule()
+
+    def _parse_custom_headers(self):
+        self.ensure_one()
+        headers = {}
+        for line in (self.custom_headers or "").splitlines():
+            if not line.strip():
+                continue
+            name, sep, value = line.partition(":")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or any(c in name for c in " \t\r\n") or "\r" in value:
+                raise ValidationError(
+                    self.env._("Custom header line %(line)r must read `Name: value`.", line=line)
+                )
+            if name.lower() in RESERVED_HEADERS:
+                raise ValidationError(
+                    self.env._("Header %(name)s is set by the webhook itself.", name=name)
+                )
+            headers[name] = value
+        return headers
+
+    def _signing_secrets(self, now=None):
+        """The secrets that sign now: the current one, and the previous one
+        during the overlap after a rotation."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        secrets_ = [self.secret]
+        if self.previous_secret and (
+            not self.previous_secret_expires_at or self.previous_secret_expires_at > now
+        ):
+            secrets_.append(self.previous_secret)
+        return secrets_
+
+    def _payload_fields(self):
+        """Names of the fields read into `data`."""
+        self.ensure_one()
+        if self.payload_field_ids:
+            return self.payload_field_ids.mapped("name")
+        model = self.env[self.model_id.model]
+        return [
+            name
+            for name, field in model._fields.items()
+            if field.store
+            and field.type in DEFAULT_PAYLOAD_TYPES
+            and name not in DEFAULT_PAYLOAD_SKIP
+            and not name.startswith(("message_", "activity_"))
+            and not field.groups
+            and not field.company_dependent
+        ]
+
+    def _serialize(self, records):
+        """`data` of each record, in order: {field: value}, relations as {id, name}."""
+        self.ensure_one()
+        names = self._payload_fields()
+        model_fields = records._fields
+        # sudo: the administrator chose these fields for the receiver; the
+        # user whose change fired the event need not be able to read them all
+        records = records.sudo()
+        rows = records.read([n for n in names if n in model_fields])
+        result = []
+        for record, row in zip(records, rows, strict=True):
+            data = {"id": record.id, "display_name": record.display_name}
+            for name, value in row.items():
+                if name == "id":
+                    continue
+                field = model_fields[name]
+                if field.type == "many2one":
+                    value = {"id": value[0], "name": value[1]} if value else None
+                elif field.type in ("one2many", "many2many"):
+                    value = [{"id": rel.id, "name": rel.display_name} for rel in record[name]]
+                elif field.type in ("date", "datetime"):
+                    value = value.isoformat() if value else None
+                elif field.type == "binary":
+                    value = value.decode() if isinstance(value, bytes) else value
+                data[name] = value
+            result.append(data)
+        return result
+
+    def _delivery_vals(self, event, model, res_id, data, now):
+        """Values of one outbox row: the body is frozen here, as sent later."""
+        event_id = "evt_" + uuid.uuid4().hex
+        body = json.dumps(
+            {
+                "id": event_id,
+                "event": event,
+                "model": model,
+                "timestamp": now.replace(tzinfo=datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "data": data,
+            },
+            default=str,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return {
+            "endpoint_id": self.id,
+            "event_id": event_id,
+            "event": event,
+            "model": model,
+            "res_id": res_id,
+            "payload": body,
+            "next_attempt_at": now,
+        }
+
+    def _enqueue(self, records, event):
+        """Write one outbox row per record for this endpoint (batched)."""
+        self.ensure_one()
+        if not records:
+            return self.env["webhook.delivery"]
+        now = fields.Datetime.now()
+        vals_list = [
+            self._delivery_vals(event, records._name, record.id, data, now)
+            for record, data in zip(records, self._serialize(records), strict=True)
+        ]
+        # sudo: the outbox row is the system's own record, written whatever
+        # the user who changed the business record may do
+        deliveries = self.env["webhook.delivery"].sudo()._insert_outbox(vals_list)
+        deliveries._trigger_worker()
+        return deliveries
+
+    # ------------------------------------------------------------ actions
+    def action_send_test_event(self):
+        self.ensure_one()
+        if not self.active:
+            raise UserError(self.env._("Activate the endpoint before sending a test event."))
+        payload = {
+            "id": 0,
+            "display_name": self.env._("Test event from %(name)s", name=self.name),
+            "test": True,
+        }
+        delivery = self._enqueue_data("test", self.model_id.model, 0, payload)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "Test event %(event)s queued; see the deliveries of this endpoint.",
+                    event=delivery.event_id,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _enqueue_data(self, event, model, res_id, data):
+        """One outbox row with the given data (test events)."""
+        self.ensure_one()
+        vals = self._delivery_vals(event, model, res_id, data, fields.Datetime.now())
+        # sudo: the outbox row is the system's own record
+        delivery = self.env["webhook.delivery"].sudo().create(vals)
+        delivery._trigger_worker()
+        return delivery
+
+    def action_rotate_secret(self):
+        """New secret now; the old one keeps signing during the overlap."""
+        now = fields.Datetime.now()
+        for endpoint in self:
+            endpoint.write(
+                {
+                    "previous_secret": endpoint.secret,
+                    "previous_secret_expires_at": now
+                    + datetime.timedelta(hours=max(endpoint.rotation_overlap_hours, 0)),
+                    "secret": generate_secret(),
+                }
+            )
+            endpoint.message_post(body=self.env._("Secret rotated."))
+
+    def action_view_deliveries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "my_webhooks.webhook_delivery_action"
+        )
+        action["domain"] = [("endpoint_id", "=", self.id)]
+        action["context"] = {"default_endpoint_id": self.id}
+        return action
+
+    def action_view_automation(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "base.automation",
+            "res_id": self.automation_id.id,
+            "view_mode": "form",
+            "context": {"active_test": False},
+        }
+
+    # --------------------------------------------------- delivery feedback
+    def _record_success(self, status):
+        self.ensure_one()
+        self.write({"last_status": str(status), "last_error": False, "failing_since": False})
+
+    def _record_failure(self, status, error, gone=False):
+        """Remember the failure; disable the endpoint on 410 Gone or after it
+        has failed for longer than the configured time (a day by default)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        vals = {"last_status": str(status) if status else "error", "last_error": error}
+        if not self.failing_since:
+            vals["failing_since"] = now
+        self.write(vals)
+        # sudo: a system parameter read by the worker
+        hours = float(
+            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
+        )
+        failing_too_long = now - self.failing_since >= datetime.timedelta(hours=hours)
+        if gone or failing_too_long:
+            self._disable(
+                self.env._("the receiver answered 410 Gone")
+                if gone
+                else self.env._("it has failed for more than %(hours)s hours", hours=hours)
+            )
+
+    def _disable(self, reason):
+        self.ensure_one()
+        if not self.active:
+            return
+        _logger.info("Webhook endpoint %s (#%s) disabled: %s", self.name, self.id, reason)
+        self.active = False
+        message = self.env._(
+            "Webhook endpoint %(name)s was disabled because %(reason)s. "
+            "Fix the receiver, reactivate the endpoint and resend its dead deliveries.",
+            name=self.name,
+            reason=reason,
+        )
+        self.message_post(body=message)
+        if self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Webhook endpoint disabled"),
+                note=message,
+                user_id=self.user_id.id,
+            )

@@ -46,3 +46,21 @@ def test_rotation_signs_with_both_secrets():
         Webhook(secret).verify(BODY, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(signing.generate_secret()).verify(BODY, headers)
+
+
+def test_standard_webhooks_specification_vector():
+    # the example of the Standard Webhooks specification and its libraries
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+    signature = signing.standard_signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body)
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_reference_library_rejects_a_tampered_body_or_stale_timestamp():
+    secret = signing.generate_secret()
+    headers = signing.signature_headers([secret], "msg_4", time.time(), BODY)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(BODY + b" ", headers)
+    stale = signing.signature_headers([secret], "msg_5", time.time() - 600, BODY)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(BODY, stale)

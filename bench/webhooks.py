@@ -1,0 +1,381 @@
+"""Benchmark of outbound webhooks: the writer's cost, the worker's throughput
+and the commit-to-receipt latency.
+
+    python3 bench/webhooks.py --db-host /tmp/pg --db-port 5432 --db-user odoo \\
+        [--template base_template] [--rounds 5] [--records 1000]
+
+Creates (once) a database `bench_webhooks` with my_webhooks installed (from
+`--template` if given), starts a loopback receiver (a separate process,
+HTTP/1.1 keep-alive), then:
+
+(a) the writer: bulk creates of `--records` partners, committed, in
+    interleaved rounds, with no rule on partners, with one active endpoint
+    (our outbox), and with Odoo's native "Send Webhook Notification" server
+    action on an automation rule (it posts after commit, in the writer's
+    thread, one request per record);
+(b) the worker: deliveries per second of one worker (`_deliver_due`, batches
+    of 100) draining the outbox written in (a) to the receiver;
+(c) latency: an Odoo server with one cron thread; one partner created and
+    committed at a time; time from the end of the commit to the receiver
+    getting the event (p50, p95).
+
+Figures are ratios and rates measured in one run on one machine; only the
+ratios carry over.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def odoo_addons_path():
+    import odoo  # noqa: PLC0415 - only the driver process needs it
+
+    paths = [str(ROOT)]
+    for package_dir in odoo.__path__:
+        extra = Path(package_dir).resolve().parent / "addons"
+        if extra.is_dir():
+            paths.insert(0, str(extra))
+    return ",".join(paths)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------------ receiver
+def serve_receiver(port):
+    """The receiver process: answers 200, remembers when each event arrived."""
+    arrivals = {}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            now = time.time()
+            event_id = self.headers.get("webhook-id")
+            if event_id is None:  # Odoo's native webhook: no id, count it by its record
+                event_id = "native-%s" % json.loads(body).get("_id")
+            with lock:
+                arrivals.setdefault(self.path, {})[event_id] = now
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            with lock:
+                if self.path == "/reset":
+                    arrivals.clear()
+                    data = b"{}"
+                else:
+                    data = json.dumps(arrivals).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+# ------------------------------------------------------------------ odoo side
+class Odoo:
+    def __init__(self, args):
+        self.db = args.db
+        self.db_args = [
+            "--db_host",
+            args.db_host,
+            "--db_port",
+            str(args.db_port),
+            "--db_user",
+            args.db_user,
+            "--addons-path",
+            odoo_addons_path(),
+        ]
+        if args.data_dir:
+            self.db_args += ["--data-dir", args.data_dir]
+
+    def run(self, args, **kwargs):
+        return subprocess.run(
+            [sys.executable, "-m", "odoo", *args, *self.db_args],
+            text=True,
+            check=False,
+            **kwargs,
+        )
+
+    def shell(self, code):
+        result = self.run(
+            ["shell", "-d", self.db, "--no-http", "--log-level", "warn"],
+            input=code + "\nenv.cr.commit()\n",
+            capture_output=True,
+            timeout=3600,
+        )
+        if result.returncode:
+            raise SystemExit(result.stderr[-3000:])
+        for line in result.stdout.splitlines():
+            if line.startswith("BENCH "):
+                return json.loads(line[6:])
+        raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
+
+    def server(self, port, logfile):
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                *self.db_args,
+                "-d",
+                self.db,
+                "--db-filter",
+                f"^{self.db}$",
+                "--http-interface",
+                "127.0.0.1",
+                "--http-port",
+                str(port),
+                "--workers",
+                "0",
+                "--max-cron-threads",
+                "1",
+                "--log-level",
+                "warn",
+                "--logfile",
+                logfile,
+            ]
+        )
+
+
+def ensure_db(odoo, args):
+    import psycopg2  # noqa: PLC0415 - comes with Odoo
+    from psycopg2 import sql  # noqa: PLC0415
+
+    conn = psycopg2.connect(
+        host=args.db_host, port=args.db_port, user=args.db_user, dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db])
+        if cr.fetchone():
+            conn.close()
+            return
+        if args.template:
+            cr.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(args.db), sql.Identifier(args.template)
+                )
+            )
+    conn.close()
+    if args.template and args.data_dir:
+        src = Path(args.data_dir, "filestore", args.template)
+        if src.is_dir():
+            shutil.copytree(src, Path(args.data_dir, "filestore", args.db))
+    result = odoo.run(
+        ["-d", args.db, "-i", "my_webhooks", "--stop-after-init", "--no-http",
+         "--log-level", "warn"]
+    )  # fmt: skip
+    if result.returncode:
+        raise SystemExit("install failed")
+
+
+SETUP = """
+import json
+env['ir.config_parameter'].set_param('my_webhooks.allowed_targets', '127.0.0.1')
+Partner = env['ir.model']._get('res.partner')
+for old in env['webhook.endpoint'].with_context(active_test=False).search([]):
+    old.unlink()
+env['base.automation'].with_context(active_test=False).search(
+    [('name', '=', 'bench native webhook')]).unlink()
+env['webhook.delivery'].search([]).unlink()
+ours = env['webhook.endpoint'].create({{
+    'name': 'bench', 'url': '{url}/ours', 'model_id': Partner.id, 'trigger': 'create',
+    'active': False}})
+fields = env['ir.model.fields'].search([('model', '=', 'res.partner'),
+    ('name', 'in', ['name', 'email', 'phone', 'ref', 'is_company', 'parent_id', 'city'])])
+native = env['base.automation'].create({{
+    'name': 'bench native webhook', 'model_id': Partner.id, 'trigger': 'on_create',
+    'active': False,
+    'action_server_ids': [(0, 0, {{'name': 'native', 'model_id': Partner.id,
+        'state': 'webhook', 'webhook_url': '{url}/native',
+        'webhook_field_ids': [(6, 0, fields.ids)]}})]}})
+env.cr.commit()
+print('BENCH ' + json.dumps({{'endpoint': ours.id, 'native': native.id}}))
+"""
+
+WRITER = """
+import json, time
+ours = env['webhook.endpoint'].browse({endpoint})
+native = env['base.automation'].browse({native})
+def switch(case):
+    ours.active = case == 'ours'
+    native.active = case == 'native'
+    env.cr.commit()
+    env.registry.check_signaling()
+times = {{'none': [], 'ours': [], 'native': []}}
+n = 0
+for r in range({rounds}):
+    for case in ('none', 'ours', 'native'):
+        switch(case)
+        vals = [{{'name': 'Bench %s' % (n + i), 'email': 'b%s@example.com' % (n + i),
+                  'ref': 'bench-%s' % (n + i)}} for i in range({records})]
+        n += {records}
+        start = time.perf_counter()
+        env['res.partner'].create(vals)
+        env.cr.commit()  # the native webhook posts here, after commit
+        times[case].append(time.perf_counter() - start)
+switch('none')
+print('BENCH ' + json.dumps(times))
+"""
+
+WORKER = """
+import json, time
+Delivery = env['webhook.delivery']
+ours = env['webhook.endpoint'].browse({endpoint})
+ours.active = True
+env.cr.commit()
+total = Delivery.search_count([('state', '=', 'pending')])
+start = time.perf_counter()
+done = 0
+for _ in range(10000):
+    n = Delivery._deliver_due(limit=100)
+    done += n
+    if not n or done >= {limit}:
+        break
+elapsed = time.perf_counter() - start
+env.cr.commit()  # a fresh snapshot: the worker's cursors changed these rows
+Delivery.search([('state', '=', 'pending')]).unlink()
+env.cr.commit()
+print('BENCH ' + json.dumps({{'done': done, 'seconds': elapsed, 'pending_before': total}}))
+"""
+
+LATENCY = """
+import json, time
+commits = {{}}
+Partner = env['res.partner']
+time.sleep(2)
+for i in range({samples}):
+    partner = Partner.create({{'name': 'Latency %s' % i}})
+    delivery = env['webhook.delivery'].search([('res_id', '=', partner.id)], limit=1)
+    event_id = delivery.event_id
+    env.cr.commit()
+    commits[event_id] = time.time()
+    time.sleep(0.25)
+print('BENCH ' + json.dumps(commits))
+"""
+
+
+def pct(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--db", default="bench_webhooks")
+    parser.add_argument("--template", default=None, help="create the database from this one")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--deliveries", type=int, default=3000)
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--receiver", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.receiver:
+        serve_receiver(args.receiver)
+        return
+
+    odoo = Odoo(args)
+    ensure_db(odoo, args)
+    odoo.run(["-d", args.db, "-u", "my_webhooks", "--stop-after-init", "--no-http",
+              "--log-level", "warn"])  # fmt: skip
+    port = free_port()
+    receiver = subprocess.Popen([sys.executable, __file__, "--receiver", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    server = None
+    try:
+        for _ in range(50):
+            try:
+                requests.get(f"{url}/reset", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        ids = odoo.shell(SETUP.format(url=url))
+
+        # (a) the writer
+        times = odoo.shell(WRITER.format(rounds=args.rounds, records=args.records, **ids))
+        med = {case: statistics.median(values) for case, values in times.items()}
+        print(f"\n(a) bulk create of {args.records} partners, committed, {args.rounds} rounds")
+        print("| case | median s | ratio to none |")
+        print("|---|---|---|")
+        for case in ("none", "ours", "native"):
+            print(f"| {case} | {med[case]:.3f} | {med[case] / med['none']:.2f} |")
+
+        # (b) the worker
+        requests.get(f"{url}/reset", timeout=5)
+        worker = odoo.shell(WORKER.format(limit=args.deliveries, **ids))
+        got = len(requests.get(f"{url}/stats", timeout=30).json().get("/ours", {}))
+        rate = worker["done"] / worker["seconds"]
+        print(f"\n(b) one worker: {worker['done']} deliveries in {worker['seconds']:.2f} s "
+              f"= {rate:.0f}/s (receiver got {got})")  # fmt: skip
+
+        # (c) latency, with a server whose cron thread is the worker
+        requests.get(f"{url}/reset", timeout=5)
+        http_port = free_port()
+        logfile = Path(tempfile.gettempdir(), f"{args.db}-server.log")
+        server = odoo.server(http_port, str(logfile))
+        for _ in range(300):
+            try:
+                requests.get(f"http://127.0.0.1:{http_port}/web/health", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        commits = odoo.shell(LATENCY.format(samples=args.samples))
+        time.sleep(3)
+        arrivals = requests.get(f"{url}/stats", timeout=30).json().get("/ours", {})
+        latencies = [
+            (arrivals[event_id] - committed) * 1000
+            for event_id, committed in commits.items()
+            if event_id in arrivals
+        ]
+        print(f"\n(c) commit-to-receipt, {len(latencies)}/{len(commits)} events received")
+        if latencies:
+            print(f"p50 {pct(latencies, 0.5):.0f} ms, p95 {pct(latencies, 0.95):.0f} ms")
+    finally:
+        if server:
+            server.terminate()
+            server.wait(30)
+        receiver.terminate()
+        receiver.wait(10)
+        odoo.shell(
+            "for e in env['webhook.endpoint'].with_context(active_test=False).search([]):\n"
+            "    e.active = False\n"
+            "print('BENCH {}')"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+from odoo import api, models
+
+from ..lib.signing import SECRET_PREFIX
+
+SIGNATURE_HEADERS = [
+    ("webhook-id", "The event id (`evt_...`); the same on every retry and resend: dedupe on it."),
+    ("webhook-timestamp", "Unix seconds of this attempt; reject it when more than 5 min away."),
+    (
+        "webhook-signature",
+        "`v1,<base64 HMAC-SHA256(key, id.timestamp.body)>`, key = the base64-decoded part "
+        f"of the `{SECRET_PREFIX}` secret; space-separated values during a secret rotation.",
+    ),
+    (
+        "X-Odoo-Signature",
+        "`sha256=<hex HMAC-SHA256(secret, raw body)>`, keyed with the whole secret string; "
+        "space-separated values during a secret rotation.",
+    ),
+    ("X-Odoo-Event", "create, write, unlink, action or test."),
+]
+
+
+class ApiResource(models.AbstractModel):
+    _inherit = "api.resource"
+
+    @api.model
+    def _api_openapi_webhooks(self):
+        """Document the outbound event so receivers can generate its types."""
+        webhooks = super()._api_openapi_webhooks()
+        webhooks["recordEvent"] = {
+            "post": {
+                "summary": "A record was created, updated or deleted",
+                "description": "Sent by Odoo to each active endpoint (Settings > Technical > "
+                "Webhooks) after the change committed; retried with backoff until a 2xx "
+                "answer, so it may arrive more than once and out of order.",
+                "operationId": "recordEvent",
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "header",
+                        "required": True,
+                        "description": description,
+                        "schema": {"type": "string"},
+                    }
+                    for name, description in SIGNATURE_HEADERS
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["id", "event", "model", "timestamp", "data"],
+                                "properties": {
+                                    "id": {"type": "string", "examples": ["evt_4f1c..."]},
+                                    "event": {
+                                        "type": "string",
+                                        "enum": ["create", "write", "unlink", "action", "test"],
+                                    },
+                                    "model": {"type": "string", "examples": ["sale.order"]},
+                                    "timestamp": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "description": "The record's payload fields at the "
+                                        "time of the change; relations as {id, name}.",
+                                        "properties": {"id": {"type": "integer"}},
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "2XX": {"description": "Received; anything else is retried later."},
+                    "410": {"description": "Gone: the endpoint is disabled."},
+                },
+            }
+        }
+        return webhooks

@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+
+
+class IrActionsServer(models.Model):
+    """A server action type "Send signed webhook": any automation rule (or
+    a manual run) can write an event for a webhook endpoint to the outbox."""
+
+    _inherit = "ir.actions.server"
+
+    state = fields.Selection(
+        selection_add=[("webhook_signed", "Send signed webhook")],
+        ondelete={"webhook_signed": "cascade"},
+    )
+    webhook_endpoint_id = fields.Many2one(
+        "webhook.endpoint",
+        "Webhook endpoint",
+        ondelete="cascade",
+        index="btree_not_null",
+        help="Receives a signed event for each record the action runs on.",
+    )
+
+    @api.model
+    def _warning_depends(self):
+        return [*super()._warning_depends(), "webhook_endpoint_id"]
+
+    def _get_warning_messages(self):
+        warnings = super()._get_warning_messages()
+        if self.state == "webhook_signed":
+            if not self.webhook_endpoint_id:
+                warnings.append(self.env._("Choose the webhook endpoint to send to."))
+            elif self.webhook_endpoint_id.model_id != self.model_id:
+                warnings.append(
+                    self.env._(
+                        "Webhook endpoint %(endpoint)s sends records of %(model)s.",
+                        endpoint=self.webhook_endpoint_id.name,
+                        model=self.webhook_endpoint_id.model_id.model,
+                    )
+                )
+        return warnings
+
+    def run(self):
+        """Inside an automation rule's processing, only collect the records:
+        the rule enqueues them in one batch afterwards (see
+        base.automation._process), instead of one run per record."""
+        batch = self.env.context.get("webhook_outbox_batch")
+        if batch is None or not self.env.context.get("active_model"):
+            return super().run()
+        collected = self.filtered(lambda action: action.state == "webhook_signed")
+        active_ids = self.env.context.get("active_ids") or [self.env.context.get("active_id")]
+        for action in collected:
+            batch.setdefault(action.id, []).extend(i for i in active_ids if i)
+        rest = self - collected
+        return super(IrActionsServer, rest).run() if rest else False
+
+    def _run_action_webhook_signed_multi(self, eval_context=None):
+        if self.env.context.get("onchange_self"):
+            return False  # a form being edited: nothing is saved, nothing to announce
+        records = eval_context.get("records") or eval_context.get("record")
+        if records:
+            self._webhook_enqueue(records, self.env.context.get("webhook_event") or "action")
+        return False
+
+    def _webhook_enqueue(self, records, event):
+        """Write the outbox rows of this action's endpoint for `records`."""
+        self.ensure_one()
+        endpoint = self.sudo().webhook_endpoint_id
+        if not endpoint.active or not records:
+            return self.env["webhook.delivery"]
+        # sudo: the endpoint (admin-only) is read to build the event; the
+        # records themselves are the ones the user just changed
+        return endpoint._enqueue(records, event)

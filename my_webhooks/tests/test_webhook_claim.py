@@ -1,0 +1,74 @@
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+from odoo.addons.my_api.core import read_committed
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookClaim(TransactionCase):
+    """Two workers on two real database connections (outside the test's
+    transaction, so that their row locks really compete)."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(self.env.cr.dbname)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        with self.db.cursor() as cr:
+            # plain SQL on a committed side connection: the ORM would tie the
+            # rows to the test's transaction, which the workers cannot see
+            cr.execute(
+                SQL(
+                    """INSERT INTO webhook_endpoint
+                           (name, url, secret, model_id, trigger, active, timeout,
+                            max_attempts, rotation_overlap_hours)
+                       VALUES ('claim test', 'http://127.0.0.1:9/', 'whsec_dGVzdA==', %s,
+                               'create', true, 15, 8, 24)
+                       RETURNING id""",
+                    model_id,
+                )
+            )
+            self.endpoint_id = cr.fetchone()[0]
+            cr.execute(
+                SQL(
+                    """INSERT INTO webhook_delivery
+                           (endpoint_id, event_id, event, model, res_id, payload, state,
+                            attempt_count, next_attempt_at)
+                       SELECT %s, 'evt_claim_' || g, 'create', 'res.partner', g, '{}',
+                              'pending', 0, now() at time zone 'UTC' - interval '1 minute'
+                       FROM generate_series(1, 10) g""",
+                    self.endpoint_id,
+                )
+            )
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            cr.execute(SQL("DELETE FROM webhook_endpoint WHERE id = %s", self.endpoint_id))
+
+    def worker(self):
+        cr = self.db.cursor()
+        self.addCleanup(cr.close)
+        read_committed(cr)
+        return api.Environment(cr, SUPERUSER_ID, {})["webhook.delivery"], cr
+
+    def test_two_workers_claim_disjoint_rows(self):
+        first, cr1 = self.worker()
+        second, cr2 = self.worker()
+        mine = first._claim_due(4)
+        theirs = second._claim_due(100)
+        self.assertEqual(len(mine), 4)
+        self.assertEqual(len(theirs), 6)
+        self.assertFalse(set(mine.ids) & set(theirs.ids))
+        # a third worker finds nothing while both hold their rows
+        third, cr3 = self.worker()
+        self.assertFalse(third._claim_due(100))
+        cr3.rollback()
+        # the first delivers and commits; a transaction that started before
+        # that commit skips those rows without a serialization error
+        read_committed(cr3)
+        cr3.execute("SELECT 1")
+        mine.write({"state": "delivered"})
+        cr1.commit()
+        cr2.rollback()  # the second worker dies: its rows are free again
+        self.assertEqual(sorted(third._claim_due(100).ids), sorted(theirs.ids))

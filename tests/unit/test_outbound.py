@@ -1,0 +1,245 @@
+import random
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import load_lib
+
+outbound = load_lib("my_webhooks", "outbound")
+LOOPBACK = outbound.parse_allow_list("127.0.0.1")
+
+
+@pytest.fixture
+def server():
+    """A receiver on 127.0.0.1 answering with `server.status` (after `server.delay`)."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.client_address, dict(self.headers), body))
+            time.sleep(httpd.delay)
+            if httpd.delay:
+                self.close_connection = True
+                return  # the client has given up: nothing to answer
+            self.send_response(httpd.status)
+            if httpd.status == 302:
+                self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.status, httpd.delay, httpd.seen = 200, 0, seen
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook?x=1"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+# ------------------------------------------------------------------ retries
+def test_schedule_is_followed_with_bounded_jitter():
+    rng = random.Random(7)
+    schedule = (60, 300, 1800)
+    for attempt, base in ((1, 60), (2, 300), (3, 1800), (9, 1800)):
+        for _ in range(50):
+            delay = outbound.retry_delay(attempt, schedule, rng=rng)
+            assert base * 0.8 <= delay <= base * 1.2
+
+
+def test_jitter_spreads_retries():
+    rng = random.Random(1)
+    delays = {round(outbound.retry_delay(1, (100,), rng=rng), 3) for _ in range(20)}
+    assert len(delays) > 10
+
+
+def test_default_schedule_is_eight_attempts_over_about_two_days():
+    assert len(outbound.DEFAULT_SCHEDULE) == 7
+    assert 40 * 3600 <= sum(outbound.DEFAULT_SCHEDULE) <= 60 * 3600
+    assert list(outbound.DEFAULT_SCHEDULE) == sorted(outbound.DEFAULT_SCHEDULE)
+
+
+def test_retry_after_is_honoured_up_to_a_day():
+    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=120) == 120
+    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=5) == 10
+    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=10**9) == 86400
+    assert outbound.parse_retry_after("30") == 30
+    assert outbound.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
+    assert outbound.parse_retry_after("soon") is None
+
+
+def test_schedule_parsing_and_display():
+    assert outbound.parse_schedule("5, 60,3600") == (5, 60, 3600)
+    assert outbound.parse_schedule("") == outbound.DEFAULT_SCHEDULE
+    assert outbound.parse_schedule("a,b") == outbound.DEFAULT_SCHEDULE
+    assert outbound.describe_schedule((60, 3600), 4) == "now, 1 min, 1.01667 h, 2.01667 h"
+    assert outbound.describe_schedule((86400,), 2) == "now, 1 d"
+
+
+# --------------------------------------------------------------- SSRF guard
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",  # noqa: S104 - an address under test, nothing binds it
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+    ],
+)
+def test_private_loopback_and_link_local_are_refused(address):
+    assert not outbound.address_allowed(address)
+
+
+def test_public_addresses_and_allowed_networks_pass():
+    assert outbound.address_allowed("93.184.216.34")
+    assert outbound.address_allowed("2606:2800:220:1::1")
+    assert outbound.address_allowed("127.0.0.1", LOOPBACK)
+    assert not outbound.address_allowed("127.0.0.2", LOOPBACK)
+    assert outbound.address_allowed("10.1.2.3", outbound.parse_allow_list("10.1.0.0/16"))
+
+
+def test_a_name_with_any_private_address_is_refused():
+    def resolver(host, port, type=None):
+        return [(2, 1, 6, "", ("93.184.216.34", port)), (2, 1, 6, "", ("10.0.0.7", port))]
+
+    with pytest.raises(outbound.TargetRefused, match=r"10\.0\.0\.7"):
+        outbound.resolve("mixed.example.test", 443, (), resolver)
+
+
+def test_check_url_forms():
+    for url in (
+        "ftp://example.com/",
+        "http:///nohost",
+        "https://user:pw@example.com/",
+        "http://127.0.0.1/",
+        "http://[fe80::1]/",
+    ):
+        with pytest.raises(outbound.TargetRefused):
+            outbound.check_url(url)
+    outbound.check_url("http://127.0.0.1:8080/hook", LOOPBACK)
+    # an unresolvable name passes registration; it is checked again when sending
+    outbound.check_url("https://does-not-resolve.invalid/hook")
+
+
+# ------------------------------------------------------------------ transport
+def test_post_connects_to_the_checked_address_not_a_second_lookup(server):
+    port = server.server_address[1]
+    lookups = []
+
+    def resolver(host, port_, type=None):
+        lookups.append(host)
+        return [(2, 1, 6, "", ("127.0.0.1", port_))]
+
+    with outbound.Transport(LOOPBACK, resolver=resolver) as transport:
+        for _ in range(3):
+            result = transport.post(f"http://hooks.example.test:{port}/h", b"{}", {"X-A": "1"})
+            assert result.ok and result.status == 200
+    assert lookups == ["hooks.example.test"]
+    assert {headers["Host"] for _, headers, _ in server.seen} == {f"hooks.example.test:{port}"}
+    # one kept-alive connection served the three requests
+    assert len({addr for addr, _, _ in server.seen}) == 1
+
+
+def test_post_sends_body_and_headers(server):
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(server.url, b'{"a":1}', {"X-Odoo-Event": "create"}, timeout=5)
+    _, headers, body = server.seen[0]
+    assert result.status == 200 and result.excerpt == "ok" and result.duration_ms >= 0
+    assert body == b'{"a":1}'
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Odoo-Event"] == "create"
+
+
+def test_redirect_is_not_followed(server):
+    server.status = 302
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(server.url, b"{}", {})
+    assert result.status == 302 and not result.ok
+    assert len(server.seen) == 1
+
+
+def test_read_timeout(server):
+    server.delay = 1.5
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(server.url, b"{}", {}, timeout=0.3)
+    assert result.status is None and "timeout" in result.error
+
+
+def test_loopback_refused_without_allow_list(server):
+    with outbound.Transport(()) as transport:
+        result = transport.post(server.url, b"{}", {})
+    assert result.status is None and result.error.startswith("refused")
+    assert not server.seen
+
+
+def test_connection_refused_is_an_error_not_an_exception():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(f"http://127.0.0.1:{port}/", b"{}", {}, timeout=1)
+    assert result.status is None and result.error
+
+
+# --------------------------------------------------------------------- TLS
+@pytest.fixture
+def tls_server(tmp_path, server):
+    """The receiver behind TLS, with a self-signed certificate for
+    hooks.example.test (which does not resolve: the test resolver pins it)."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=hooks.example.test", "-addext", "subjectAltName=DNS:hooks.example.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server, cert
+
+
+def pinned(host, port, type=None):
+    return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+
+def test_tls_certificate_is_checked_for_the_host_name_not_the_pinned_address(tls_server):
+    server, cert = tls_server
+    port = server.server_address[1]
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with outbound.Transport(LOOPBACK, resolver=pinned, ssl_context=trusting) as transport:
+        result = transport.post(f"https://hooks.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status == 200, result.error
+    # the default context does not trust a self-signed certificate
+    with outbound.Transport(LOOPBACK, resolver=pinned) as transport:
+        result = transport.post(f"https://hooks.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status is None and "CERTIFICATE_VERIFY_FAILED" in result.error
+    # a certificate for another name is refused even when trusted
+    with outbound.Transport(LOOPBACK, resolver=pinned, ssl_context=trusting) as transport:
+        result = transport.post(f"https://other.example.test:{port}/h", b"{}", {}, timeout=5)
+    assert result.status is None and result.error
+    assert len(server.seen) == 1
