@@ -9,8 +9,14 @@
     "depends": ["my_api", "base_automation"],
     "data": [
         "security/ir.model.access.csv",
+        "data/webhook_event_data.xml",
         "views/webhook_endpoint_views.xml",
+        "views/webhook_source_views.xml",
+        "views/webhook_event_views.xml",
         "views/menus.xml",
+    ],
+    "demo": [
+        "demo/webhook_source_demo.xml",
     ],
     "installable": True,
     "application": False,
