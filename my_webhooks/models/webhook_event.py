@@ -6,9 +6,10 @@ sender's answer, by the "Webhooks: process inbound events" cron that intake
 wakes with `ir.cron._trigger()`:
 
 - a worker claims one due event with `SELECT ... FOR NO KEY UPDATE SKIP
-  LOCKED` in a transaction of its own, so any number of cron workers (or
-  servers) can run side by side and an event is never handled twice at
-  once; a worker that dies releases its lock and the event is due again;
+  LOCKED` in a transaction of its own (the cron commits after each
+  event), so any number of cron workers (or servers) can run side by side
+  and an event is never handled twice at once; a worker that dies
+  releases its lock and the event is due again;
 - the handler runs in a savepoint of that transaction: on success the event
   is `done` (handler changes and state commit together); on failure the
   handler's changes are rolled back, the event is `failed` with the error,
@@ -25,7 +26,7 @@ import json
 import logging
 import traceback
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -117,30 +118,33 @@ class WebhookEvent(models.Model):
         return self.browse(row[0] if row else ())
 
     @api.model
-    def _process_next(self, event_id=None):
-        """Claim and process one due event in a transaction of its own
-        (READ COMMITTED: intake counts duplicates on these rows meanwhile).
-        Return True if an event was processed."""
-        with self.env.registry.cursor() as cr:
-            read_committed(cr)
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            event = env["webhook.event"]._claim_due(event_id)
-            if not event:
-                return False
-            event._process_locked()
+    def _process_one(self, event_id=None):
+        """Claim one due event (or the given one, if due) and process it in
+        the current transaction. Return True if an event was processed."""
+        # handlers run as superuser (module docstring), whoever calls
+        event = self.sudo()._claim_due(event_id)
+        if not event:
+            return False
+        event._process_locked()
         return True
 
     @api.model
     def _cron_process(self):
-        """Cron: process due events until none is left (or time is up)."""
+        """Cron: process due events, each in a transaction of its own at
+        READ COMMITTED (intake counts duplicates on these rows meanwhile),
+        until none is due or the cron's time is up."""
         done = 0
         while done < CRON_BATCH:
-            if not self._process_next():
+            # commits the previous event (or the cron's own bookkeeping)
+            if self.env["ir.cron"]._commit_progress(1 if done else 0) <= 0:
+                break
+            read_committed(self.env.cr)
+            if not self._process_one():
                 return done
             done += 1
-            if self.env["ir.cron"]._commit_progress(1) <= 0:
-                break
-        # more may be due: let the next run (soon) take them
+        else:
+            self.env["ir.cron"]._commit_progress(1)
+        # more may be due: let the next run (right away) take them
         self.env.ref("my_webhooks.webhook_event_cron")._trigger()
         return done
 

@@ -7,8 +7,8 @@
 2. refuse a body over the source's limit (413);
 3. verify the signature over the raw bytes with the source's scheme and
    secrets (401); a refused request stores nothing but one counter on the
-   source, written in a transaction of its own so that it survives the
-   refusal and an attacker cannot fill any table;
+   source, committed before the refusal is raised so that it survives it,
+   and an attacker cannot fill any table;
 4. parse the body as JSON (400);
 5. insert the event with `ON CONFLICT (source_id, event_id) DO NOTHING`:
    the unique constraint decides, in PostgreSQL, which of several concurrent
@@ -16,22 +16,23 @@
    `{"status": "duplicate"}` and counted on the original;
 6. wake the processing cron (async, the default) or process at once (sync).
 
-The insert runs in a transaction of its own at READ COMMITTED, committed
-before the answer: the request's own transaction is REPEATABLE READ and
-would fail on a conflict with a row committed after its snapshot, while at
-READ COMMITTED `ON CONFLICT DO NOTHING` simply waits for the concurrent
-insert and then skips.
+Intake runs in the request's own transaction, restarted at READ COMMITTED
+before anything is read: Odoo's REPEATABLE READ would turn a conflict with
+an original committed after the transaction's snapshot into a serialization
+failure (and a replay of the whole request), while at READ COMMITTED
+`ON CONFLICT DO NOTHING` waits for the concurrent insert and then skips, and
+the duplicate counter sees the committed original. One connection per
+delivery, like any other route, so that bursts of retries cannot exhaust the
+connection pool.
 """
 
 import json
 import logging
 import re
-from contextlib import contextmanager
 
-import psycopg2
-from psycopg2 import errorcodes, errors
+from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -51,19 +52,6 @@ _logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WEBHOOKS_PATH = f"{API_PREFIX}/webhooks"
 DUPLICATE_LOCK_TIMEOUT = "2s"
-
-
-@contextmanager
-def side_env(env):
-    """A superuser environment on a cursor of its own, committed at the end.
-
-    Superuser because intake has no user (the signature is the credential)
-    and these rows are the system's own log. At READ COMMITTED (see the
-    module docstring); in tests the cursor is the test's own.
-    """
-    with env.registry.cursor() as cr:
-        read_committed(cr)
-        yield api.Environment(cr, SUPERUSER_ID, {})
 
 
 class WebhookSource(models.Model):
@@ -310,6 +298,12 @@ class WebhookSource(models.Model):
         acceptable); `headers` the request headers (werkzeug Headers or a
         dict); `content_length` the announced length, if any.
         """
+        cr = self.env.cr
+        if isinstance(cr, sql_db.Cursor):  # a test cursor shares the test's transaction
+            # Nothing was written by this request yet: start its transaction
+            # anew, at READ COMMITTED (see the module docstring).
+            cr.rollback()
+            read_committed(cr)
         # No user is logged in: the sender is anonymous until its signature
         # is checked, so the source is read as superuser.
         source = self.sudo().search([("slug", "=", slug)], limit=1) if SLUG_RE.match(slug) else None
@@ -362,98 +356,95 @@ class WebhookSource(models.Model):
             source._webhook_count_duplicate(event_id)
             return 200, {"status": "duplicate", "event_id": event_id}
         if source.processing == "sync":
-            self.env["webhook.event"]._process_next(new_id)
+            # the insert above holds the new row's lock: nobody else takes it
+            self.env["webhook.event"]._process_one(new_id)
         return 200, {"status": "accepted", "event_id": event_id}
 
     def _webhook_store(self, values):
         """Insert the event unless (source, event id) exists; return its id or None."""
         self.ensure_one()
-        with side_env(self.env) as env:
-            env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO webhook_event (
-                        source_id, event_id, event_type, payload, headers, request_id,
-                        state, attempts, duplicate_count, received_at,
-                        create_uid, create_date, write_uid, write_date)
-                    VALUES (%s, %s, %s, %s, %s, %s, 'received', 0, 0, %s, %s, %s, %s, %s)
-                    ON CONFLICT (source_id, event_id) DO NOTHING
-                    RETURNING id
-                    """,
-                    self.id,
-                    values["event_id"],
-                    values["event_type"],
-                    values["payload"],
-                    values["headers"],
-                    values["request_id"],
-                    env.cr.now(),
-                    SUPERUSER_ID,
-                    env.cr.now(),
-                    SUPERUSER_ID,
-                    env.cr.now(),
-                )
+        cr = self.env.cr
+        now = cr.now()
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO webhook_event (
+                    source_id, event_id, event_type, payload, headers, request_id,
+                    state, attempts, duplicate_count, received_at,
+                    create_uid, create_date, write_uid, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, 'received', 0, 0, %s, %s, %s, %s, %s)
+                ON CONFLICT (source_id, event_id) DO NOTHING
+                RETURNING id
+                """,
+                self.id,
+                values["event_id"],
+                values["event_type"],
+                values["payload"],
+                values["headers"],
+                values["request_id"],
+                now,
+                SUPERUSER_ID,
+                now,
+                SUPERUSER_ID,
+                now,
             )
-            row = env.cr.fetchone()
-            if row and self.processing == "async":
-                # committed with the event: the cron wakes after this commit
-                env.ref("my_webhooks.webhook_event_cron")._trigger()
+        )
+        row = cr.fetchone()
+        if row and self.processing == "async":
+            # the cron wakes once this transaction (and the event) is committed
+            self.env.ref("my_webhooks.webhook_event_cron")._trigger()
         return row[0] if row else None
 
     def _webhook_count_duplicate(self, event_id):
         """Count a duplicate on the original event (best effort).
 
         The original is committed by now (ON CONFLICT waited for it). While a
-        worker processes it, its row is locked: the count waits at most
+        cron worker processes it, its row is locked: the count waits at most
         DUPLICATE_LOCK_TIMEOUT, then gives up rather than keep the sender
         waiting (the answer is the same either way).
         """
         self.ensure_one()
+        cr = self.env.cr
         try:
-            with side_env(self.env) as env:
-                env.cr.execute(
-                    SQL("SET LOCAL lock_timeout = %s", DUPLICATE_LOCK_TIMEOUT), log_exceptions=False
-                )
-                env.cr.execute(
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", DUPLICATE_LOCK_TIMEOUT))
+                cr.execute(
                     SQL(
                         """
                         UPDATE webhook_event
                            SET duplicate_count = duplicate_count + 1, last_duplicate_at = %s
                          WHERE source_id = %s AND event_id = %s
                         """,
-                        env.cr.now(),
+                        cr.now(),
                         self.id,
                         event_id,
                     ),
                     log_exceptions=False,
                 )
+                cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
         except errors.LockNotAvailable:
-            _logger.info(
-                "duplicate of event %s of source %s not counted: row busy", event_id, self.id
-            )
+            _logger.info("duplicate of event %s of source %s not counted: busy", event_id, self.id)
 
     def _webhook_count_rejection(self, reason):
-        """Count a refused request on the source, in a transaction that
-        survives the refusal; nothing else of the request is kept."""
+        """Count a refused request on the source, and commit: the refusal
+        that follows rolls the request back, and the counter must stay.
+        Nothing else was written by this request."""
         self.ensure_one()
-        try:
-            with side_env(self.env) as env:
-                env.cr.execute(
-                    SQL(
-                        """
-                        UPDATE webhook_source
-                           SET rejected_count = COALESCE(rejected_count, 0) + 1,
-                               last_rejected_at = %s, last_rejected_reason = %s
-                         WHERE id = %s
-                        """,
-                        env.cr.now(),
-                        reason,
-                        self.id,
-                    )
-                )
-        except psycopg2.Error as exc:
-            if exc.pgcode not in (errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED):
-                raise
-            _logger.info("rejection on webhook source %s not counted (%s)", self.id, exc.pgcode)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE webhook_source
+                   SET rejected_count = COALESCE(rejected_count, 0) + 1,
+                       last_rejected_at = %s, last_rejected_reason = %s
+                 WHERE id = %s
+                """,
+                cr.now(),
+                reason,
+                self.id,
+            )
+        )
+        cr.commit()  # see the docstring: the counter must outlive the refusal
 
     # -------------------------------------------------------------- handling
 

@@ -90,7 +90,7 @@ class TestWebhookInbound(ApiCase):
         self.assertEqual(event.payload.encode(), SEED_PAYLOAD)
         self.assertEqual(event.state, "received")
         self.assertEqual(self.triggers(), triggers + 1, "processing is queued after the answer")
-        self.assertTrue(self.env["webhook.event"]._process_next())
+        self.assertTrue(self.env["webhook.event"]._process_one())
         self.env.invalidate_all()
         self.assertEqual((event.state, event.attempts), ("done", 1))
 
@@ -99,7 +99,7 @@ class TestWebhookInbound(ApiCase):
         self.assertEqual(self.events(self.stripe), event, "the retry is not stored again")
         self.assertEqual((event.duplicate_count, event.attempts), (1, 1))
         self.assertEqual(self.triggers(), triggers + 1, "the duplicate queues nothing")
-        self.assertFalse(self.env["webhook.event"]._process_next(), "nothing left to process")
+        self.assertFalse(self.env["webhook.event"]._process_one(), "nothing left to process")
 
     def test_every_scheme_accepts_a_valid_delivery_once(self):
         for scheme, source in self.sources.items():
@@ -147,10 +147,14 @@ class TestWebhookInbound(ApiCase):
                 cases.update({"stale timestamp": (body, stale), "future timestamp": (body, future)})
             for case, (sent, headers) in cases.items():
                 with self.subTest(scheme=scheme, case=case):
+                    before = source.rejected_count
                     response = self.post(source.slug, sent, headers)
                     error = self.assertError(response, 401, "unauthorized")
                     self.assertNotIn(SECRETS[scheme], error["message"])
                     self.assertFalse(self.events(source))
+                    # the counter outlives the refused request's rollback
+                    self.assertEqual(source.rejected_count, before + 1)
+                    self.assertTrue(source.last_rejected_reason)
 
     def test_secret_rotation_accepts_both_secrets(self):
         source = self.sources["stripe"]
