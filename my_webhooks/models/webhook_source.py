@@ -32,7 +32,7 @@ import re
 
 from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, api, fields, models, sql_db
+from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -52,6 +52,20 @@ _logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WEBHOOKS_PATH = f"{API_PREFIX}/webhooks"
 DUPLICATE_LOCK_TIMEOUT = "2s"
+# read in one query by intake
+INTAKE_FIELDS = [
+    "scheme",
+    "signature_header",
+    "secret",
+    "secret_previous",
+    "tolerance",
+    "id_header",
+    "id_path",
+    "type_header",
+    "type_path",
+    "processing",
+    "max_body_kb",
+]
 
 
 class WebhookSource(models.Model):
@@ -304,12 +318,13 @@ class WebhookSource(models.Model):
             # anew, at READ COMMITTED (see the module docstring).
             cr.rollback()
             read_committed(cr)
-        # No user is logged in: the sender is anonymous until its signature
-        # is checked, so the source is read as superuser.
-        source = self.sudo().search([("slug", "=", slug)], limit=1) if SLUG_RE.match(slug) else None
-        if not source:
+        config = self._webhook_config(slug) if SLUG_RE.match(slug) else None
+        if not config:
             raise ApiError(404, f"no active webhook source {slug!r}", "not_found")
-        limit = source.max_body_kb * 1024
+        # No user is logged in: the sender is anonymous until its signature
+        # is checked; its source writes its own log as superuser.
+        source = self.sudo().browse(config["id"])
+        limit = config["max_body_kb"] * 1024
         if (content_length or 0) > limit:
             raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
         if callable(body):
@@ -318,12 +333,12 @@ class WebhookSource(models.Model):
             raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
         try:
             verify(
-                source.scheme,
-                source._webhook_secrets(),
+                config["scheme"],
+                config["secrets"],
                 body,
                 headers,
-                header_name=source.signature_header,
-                tolerance=source.tolerance,
+                header_name=config["signature_header"],
+                tolerance=config["tolerance"],
             )
         except VerificationError as exc:
             source._webhook_count_rejection(exc.reason)
@@ -337,34 +352,66 @@ class WebhookSource(models.Model):
             body,
             document,
             headers,
-            id_header=source.id_header,
-            id_path=source.id_path,
-            type_header=source.type_header,
-            type_path=source.type_path,
+            id_header=config["id_header"],
+            id_path=config["id_path"],
+            type_header=config["type_header"],
+            type_path=config["type_path"],
         )
         values = {
             "event_id": event_id,
             "event_type": event_type,
             "payload": text,
             "headers": json.dumps(
-                redact_headers(headers, source.scheme, source.signature_header), indent=1
+                redact_headers(headers, config["scheme"], config["signature_header"]), indent=1
             ),
             "request_id": request_id,
         }
-        new_id = source._webhook_store(values)
+        new_id = source._webhook_store(values, wake_cron=config["processing"] == "async")
         if new_id is None:
             source._webhook_count_duplicate(event_id)
             return 200, {"status": "duplicate", "event_id": event_id}
-        if source.processing == "sync":
+        if config["processing"] == "sync":
             # the insert above holds the new row's lock: nobody else takes it
             self.env["webhook.event"]._process_one(new_id)
         return 200, {"status": "accepted", "event_id": event_id}
 
-    def _webhook_store(self, values):
+    @api.model
+    @tools.ormcache("slug")
+    def _webhook_config(self, slug):
+        """Intake settings of the active source `slug`, or None.
+
+        Cached by each worker (intake then reads no source row at all) and
+        cleared in every worker by any change of a source. Read as superuser:
+        the secrets verify an anonymous sender. Never log this value.
+        """
+        source = self.sudo().search_fetch([("slug", "=", slug)], INTAKE_FIELDS, limit=1)
+        if not source:
+            return None
+        config = {name: source[name] for name in INTAKE_FIELDS if not name.startswith("secret")}
+        config["id"] = source.id
+        config["secrets"] = tuple(source._webhook_secrets())
+        return config
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sources = super().create(vals_list)
+        self.env.registry.clear_cache()  # _webhook_config
+        return sources
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()  # _webhook_config
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _webhook_config
+        return result
+
+    def _webhook_store(self, values, wake_cron=True):
         """Insert the event unless (source, event id) exists; return its id or None."""
         self.ensure_one()
         cr = self.env.cr
-        now = cr.now()
         cr.execute(
             SQL(
                 """
@@ -372,7 +419,8 @@ class WebhookSource(models.Model):
                     source_id, event_id, event_type, payload, headers, request_id,
                     state, attempts, duplicate_count, received_at,
                     create_uid, create_date, write_uid, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, 'received', 0, 0, %s, %s, %s, %s, %s)
+                SELECT %s, %s, %s, %s, %s, %s, 'received', 0, 0, t.now, %s, t.now, %s, t.now
+                  FROM (SELECT now() AT TIME ZONE 'UTC' AS now) t
                 ON CONFLICT (source_id, event_id) DO NOTHING
                 RETURNING id
                 """,
@@ -382,18 +430,44 @@ class WebhookSource(models.Model):
                 values["payload"],
                 values["headers"],
                 values["request_id"],
-                now,
                 SUPERUSER_ID,
-                now,
                 SUPERUSER_ID,
-                now,
             )
         )
         row = cr.fetchone()
-        if row and self.processing == "async":
-            # the cron wakes once this transaction (and the event) is committed
-            self.env.ref("my_webhooks.webhook_event_cron")._trigger()
+        if row and wake_cron:
+            self._webhook_wake_cron()
         return row[0] if row else None
+
+    def _webhook_wake_cron(self):
+        """Make sure the processing cron runs after this transaction commits.
+
+        `ir.cron._trigger()` costs a trigger row and, after commit, a new
+        connection to NOTIFY the cron workers: most of an intake's time.
+        When a due trigger is already pending, that is enough: the KEY SHARE
+        lock taken here keeps a starting cron run from deleting it (its
+        first step) until this transaction, and so the new event, is
+        committed, so that run sees the event. A trigger already being
+        deleted by a running job is locked, hence skipped, and a new one is
+        made.
+        """
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
+        cron = self.env["ir.cron"].sudo().browse(cron_id)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM ir_cron_trigger
+                 WHERE cron_id = %s AND call_at <= %s
+                 LIMIT 1
+                 FOR KEY SHARE SKIP LOCKED
+                """,
+                cron_id,
+                fields.Datetime.now(),
+            )
+        )
+        if not cr.fetchone():
+            cron._trigger()
 
     def _webhook_count_duplicate(self, event_id):
         """Count a duplicate on the original event (best effort).
@@ -412,10 +486,10 @@ class WebhookSource(models.Model):
                     SQL(
                         """
                         UPDATE webhook_event
-                           SET duplicate_count = duplicate_count + 1, last_duplicate_at = %s
+                           SET duplicate_count = duplicate_count + 1,
+                               last_duplicate_at = now() AT TIME ZONE 'UTC'
                          WHERE source_id = %s AND event_id = %s
                         """,
-                        cr.now(),
                         self.id,
                         event_id,
                     ),
@@ -436,10 +510,9 @@ class WebhookSource(models.Model):
                 """
                 UPDATE webhook_source
                    SET rejected_count = COALESCE(rejected_count, 0) + 1,
-                       last_rejected_at = %s, last_rejected_reason = %s
+                       last_rejected_at = now() AT TIME ZONE 'UTC', last_rejected_reason = %s
                  WHERE id = %s
                 """,
-                cr.now(),
                 reason,
                 self.id,
             )
