@@ -38,6 +38,7 @@ _logger = logging.getLogger(__name__)
 RETRY_DELAYS = (30, 120, 600, 3600, 4 * 3600, 12 * 3600)
 CRON_BATCH = 500  # events processed by one cron run before it re-triggers itself
 ERROR_LIMIT = 4000
+DEFAULT_RETENTION_DAYS = 30
 
 
 def retry_delay(attempts):
@@ -134,19 +135,34 @@ class WebhookEvent(models.Model):
         READ COMMITTED (intake counts duplicates on these rows meanwhile),
         until none is due or the cron's time is up."""
         done = 0
-        while done < CRON_BATCH:
-            # commits the previous event (or the cron's own bookkeeping)
-            if self.env["ir.cron"]._commit_progress(1 if done else 0) <= 0:
-                break
+        # ends the cron's own bookkeeping transaction: READ COMMITTED must be
+        # the first statement of the next one
+        time_left = self.env["ir.cron"]._commit_progress(0)
+        while done < CRON_BATCH and time_left > 0:
             read_committed(self.env.cr)
             if not self._process_one():
                 return done
             done += 1
-        else:
-            self.env["ir.cron"]._commit_progress(1)
+            time_left = self.env["ir.cron"]._commit_progress(1)
         # more may be due: let the next run (right away) take them
         self.env.ref("my_webhooks.webhook_event_cron")._trigger()
         return done
+
+    @api.autovacuum
+    def _gc_done_events(self):
+        """Delete processed events older than `my_webhooks.event_retention_days`
+        (default 30; 0 keeps them forever). Failed and waiting events stay.
+        A sender's retry of a deleted event would be taken as new: keep
+        events longer than any sender retries (Stripe: 3 days)."""
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("my_webhooks.event_retention_days", DEFAULT_RETENTION_DAYS)
+        )
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - datetime.timedelta(days=days)
+        self.search([("state", "=", "done"), ("received_at", "<", limit)]).unlink()
 
     # ----------------------------------------------------------- processing
 

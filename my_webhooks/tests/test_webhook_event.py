@@ -77,6 +77,19 @@ class TestWebhookEvent(TransactionCase):
         self.assertEqual(self.partners("Ada"), 1)
         self.assertFalse(self.Event._process_one(), "a done event is not processed again")
 
+    def test_old_done_events_are_vacuumed_failed_ones_kept(self):
+        old = fields.Datetime.now() - datetime.timedelta(days=31)
+        done = self.receive({"id": "old-done", "name": "Di"})
+        failed = self.receive({"id": "old-failed", "name": "Ed"})
+        recent = self.receive({"id": "recent-done", "name": "Flo"})
+        (done | recent).write({"state": "done"})
+        failed.write({"state": "failed"})
+        (done | failed).write({"received_at": old})
+        self.Event._gc_done_events()
+        self.assertFalse(done.exists())
+        self.assertTrue(failed.exists())
+        self.assertTrue(recent.exists())
+
     def test_duplicate_is_refused_by_the_database(self):
         event = self.receive({"id": "dup", "name": "Bo"})
         self.assertIsNone(self.receive({"id": "dup", "name": "Bo"}))
