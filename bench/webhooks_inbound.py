@@ -13,6 +13,9 @@ only intake is measured: each request is routed, verified, parsed,
 inserted with ON CONFLICT DO NOTHING, wakes the (absent) cron and is logged
 in the /api/v1 request log.
 
+`--request-log` sets my_api's request log for the run (`all`, the
+default, writes one log row per request in a transaction of its own).
+
 Then posts `--events` distinct signed events from `--concurrency` client
 threads (keep-alive sessions), and as many again byte-identical, which are
 answered as duplicates, and as many to an unknown source: a 404 that costs
@@ -44,6 +47,7 @@ SLUG = "bench"
 
 SETUP = f"""
 env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
+env['ir.config_parameter'].set_param('my_api.request_log', '{{request_log}}')
 source = env['webhook.source'].with_context(active_test=False).search([('slug', '=', '{SLUG}')])
 source.unlink()
 env['webhook.event'].search([]).unlink()
@@ -160,6 +164,12 @@ def main():
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument(
+        "--request-log",
+        choices=("all", "errors", "none"),
+        default="all",
+        help="my_api.request_log during the run (the product's default: all)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=0, help="Odoo HTTP worker processes (0: threaded)"
     )
     options = parser.parse_args()
@@ -191,7 +201,7 @@ def main():
         update += ["--log-level", "warn", "--http-port", str(free_port())]
         if odoo(update, db_args).returncode:
             raise SystemExit("update failed")
-    assert "READY" in shell(SETUP, db_args, db)
+    assert "READY" in shell(SETUP.replace("{request_log}", options.request_log), db_args, db)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -228,7 +238,8 @@ def main():
     mode = f"{options.workers} workers" if options.workers else "threaded"
     print(
         f"\n{options.events} events, {options.concurrency} client threads, "
-        f"Odoo {mode} (--workers {options.workers}), no cron thread"
+        f"Odoo {mode} (--workers {options.workers}), no cron thread, "
+        f"request log: {options.request_log}"
     )
     print(f"{'phase':<24} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for name, (elapsed, latencies) in results.items():

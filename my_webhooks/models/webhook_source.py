@@ -31,6 +31,7 @@ import logging
 import re
 
 from psycopg2 import errors
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.exceptions import ValidationError
@@ -314,9 +315,11 @@ class WebhookSource(models.Model):
         """
         cr = self.env.cr
         if isinstance(cr, sql_db.Cursor):  # a test cursor shares the test's transaction
-            # Nothing was written by this request yet: start its transaction
-            # anew, at READ COMMITTED (see the module docstring).
-            cr.rollback()
+            # Run this request's transaction at READ COMMITTED (see the module
+            # docstring). Odoo has normally sent no query in it yet; if it
+            # has, nothing was written: start it anew.
+            if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
+                cr.rollback()
             read_committed(cr)
         config = self._webhook_config(slug) if SLUG_RE.match(slug) else None
         if not config:
