@@ -226,3 +226,34 @@ class TestWebhookInbound(ApiCase):
         event = self.events(source)
         self.assertEqual(event.state, "done")
         self.assertEqual(self.env["res.partner"].search_count([("name", "=", "hook Ada")]), 1)
+
+    @mute_logger("odoo.addons.my_webhooks.models.webhook_event")
+    def test_failing_handler_still_answers_200_and_is_retried(self):
+        source = self.sources["generic"]
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "broken handler",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": "env['res.partner'].create({'name': 'half done'})\n"
+                "raise UserError('downstream system unavailable')",
+            }
+        )
+        source.write({"processing": "sync", "handler": "action", "action_id": action.id})
+        body = b'{"id": "fails-1"}'
+        headers = signed_headers("generic", SECRETS["generic"], body)
+        response = self.post(source.slug, body, headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["status"], "accepted")
+        event = self.events(source)
+        self.assertEqual((event.state, event.attempts), ("failed", 1))
+        self.assertIn("downstream system unavailable", event.error)
+        self.assertTrue(event.next_attempt_at, "a retry is scheduled")
+        self.assertFalse(
+            self.env["res.partner"].search_count([("name", "=", "half done")]),
+            "the failed handler's changes are rolled back",
+        )
+        # the sender retries: still 200, nothing stored or run again
+        again = self.post(source.slug, body, headers)
+        self.assertEqual(again.json()["status"], "duplicate")
+        self.assertEqual(self.events(source).attempts, 1)
