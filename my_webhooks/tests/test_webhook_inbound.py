@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.my_api.tests.common import ApiCase
 
-from .common import STANDARD_SECRET, signed_headers
+from .inbound_common import STANDARD_SECRET, signed_headers
 
 SEED_SCRIPT = r"""
 PAYLOAD='{"type":"payment_intent.succeeded","data":{"id":"pi_xxx","amount":24999}}'

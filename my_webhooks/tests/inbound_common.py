@@ -1,3 +1,5 @@
+"""Signing helpers of the inbound webhook tests: headers as each sender makes them."""
+
 import base64
 import hashlib
 import hmac
