@@ -10,10 +10,16 @@
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/webhook_event_data.xml",
         "views/webhook_endpoint_views.xml",
         "views/webhook_delivery_views.xml",
         "views/ir_actions_server_views.xml",
+        "views/webhook_source_views.xml",
+        "views/webhook_event_views.xml",
         "views/menus.xml",
+    ],
+    "demo": [
+        "demo/webhook_source_demo.xml",
     ],
     "uninstall_hook": "uninstall_hook",
     "installable": True,

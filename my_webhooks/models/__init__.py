@@ -4,3 +4,6 @@ from . import webhook_delivery_attempt
 from . import ir_actions_server
 from . import base_automation
 from . import api_resource
+from . import webhook_source
+from . import webhook_event
+from . import sale_order

@@ -2,3 +2,5 @@ from . import test_webhook_endpoint
 from . import test_webhook_outbox
 from . import test_webhook_delivery
 from . import test_webhook_claim
+from . import test_webhook_inbound
+from . import test_webhook_event

@@ -1,0 +1,41 @@
+"""`/api/v1/webhooks/<source>`: intake of inbound webhooks.
+
+No Odoo session: the signature is the credential (auth="none", no CSRF token,
+no session saved). The route is more specific than my_api's
+`/api/v1/<resource_path>/<ident>`, so werkzeug matches it first. Thin:
+parse, hand the raw request to `webhook.source._webhook_receive` (verify,
+store, enqueue), render. Every method reaches it and answers 405 itself, so
+that even a wrong method gets the JSON envelope.
+"""
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.my_api.controllers.main import _require
+from odoo.addons.my_api.core import ApiError, api_endpoint, ensure_context, json_response
+
+from ..models.webhook_source import WEBHOOKS_PATH
+
+
+class WebhookInboundController(http.Controller):
+    @http.route(
+        f"{WEBHOOKS_PATH}/<string:source>",
+        type="http",
+        auth="none",
+        csrf=False,
+        save_session=False,
+    )
+    @api_endpoint
+    def receive(self, source, **_params):
+        _require("POST")
+        if not request.db:
+            raise ApiError(404, "no database selected (send X-Odoo-Database)", "not_found")
+        httprequest = request.httprequest
+        status, answer = request.env["webhook.source"]._webhook_receive(
+            source,
+            lambda: httprequest.get_data(cache=True),
+            httprequest.headers,
+            request_id=ensure_context().request_id,
+            content_length=httprequest.content_length,
+        )
+        return json_response(answer, status=status)

@@ -1,0 +1,540 @@
+"""Senders of inbound webhooks and the intake of their deliveries.
+
+`POST /api/v1/webhooks/<slug>` hands the raw request to
+`webhook.source._webhook_receive`, which runs these steps:
+
+1. find the active source of that slug (404 otherwise);
+2. refuse a body over the source's limit (413);
+3. verify the signature over the raw bytes with the source's scheme and
+   secrets (401); a refused request stores nothing but one counter on the
+   source, committed before the refusal is raised so that it survives it,
+   and an attacker cannot fill any table;
+4. parse the body as JSON (400);
+5. insert the event with `ON CONFLICT (source_id, event_id) DO NOTHING`:
+   the unique constraint decides, in PostgreSQL, which of several concurrent
+   identical deliveries is the original; every other one is answered
+   `{"status": "duplicate"}` and counted on the original;
+6. wake the processing cron (async, the default) or process at once (sync).
+
+Intake runs in the request's own transaction, restarted at READ COMMITTED
+before anything is read: Odoo's REPEATABLE READ would turn a conflict with
+an original committed after the transaction's snapshot into a serialization
+failure (and a replay of the whole request), while at READ COMMITTED
+`ON CONFLICT DO NOTHING` waits for the concurrent insert and then skips, and
+the duplicate counter sees the committed original. One connection per
+delivery, like any other route, so that bursts of retries cannot exhaust the
+connection pool.
+"""
+
+import json
+import logging
+import re
+
+from psycopg2 import errors
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from odoo.addons.my_api.core import API_PREFIX, ApiError, read_committed
+
+from ..lib.verify import (
+    DEFAULT_TOLERANCE,
+    SCHEME_DEFAULTS,
+    VerificationError,
+    event_identity,
+    redact_headers,
+    verify,
+)
+
+_logger = logging.getLogger(__name__)
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+WEBHOOKS_PATH = f"{API_PREFIX}/webhooks"
+DUPLICATE_LOCK_TIMEOUT = "2s"
+# read in one query by intake
+INTAKE_FIELDS = [
+    "scheme",
+    "signature_header",
+    "secret",
+    "secret_previous",
+    "tolerance",
+    "id_header",
+    "id_path",
+    "type_header",
+    "type_path",
+    "processing",
+    "max_body_kb",
+]
+
+
+class WebhookSource(models.Model):
+    """A sender of inbound webhooks: how to verify it and what handles it."""
+
+    _name = "webhook.source"
+    _description = "Inbound Webhook Source"
+    _order = "name, id"
+
+    name = fields.Char(required=True)
+    slug = fields.Char(
+        "URL slug",
+        required=True,
+        copy=False,
+        help="Last part of the address the sender posts to: /api/v1/webhooks/<slug>.",
+    )
+    active = fields.Boolean(default=True)
+    url = fields.Char("URL", compute="_compute_url", help="Paste this address into the sender.")
+    scheme = fields.Selection(
+        [
+            ("generic", "Generic (sha256=<hex> in a header)"),
+            ("stripe", "Stripe (Stripe-Signature)"),
+            ("shopify", "Shopify (X-Shopify-Hmac-Sha256)"),
+            ("github", "GitHub (X-Hub-Signature-256)"),
+            ("standard", "Standard Webhooks (webhook-signature)"),
+        ],
+        required=True,
+        default="generic",
+    )
+    signature_header = fields.Char(
+        compute="_compute_signature_header",
+        store=True,
+        readonly=False,
+        help="Header that carries the signature (the generic scheme reads any header).",
+    )
+    secret = fields.Char(
+        required=True,
+        copy=False,
+        groups="base.group_system",
+        help="Signing secret given by the sender, used exactly as shown there "
+        "(Standard Webhooks: the whsec_... value).",
+    )
+    secret_previous = fields.Char(
+        "Previous secret",
+        copy=False,
+        groups="base.group_system",
+        help="During a rotation, the old secret: signatures made with either secret are "
+        "accepted. Empty it once the sender signs with the new one.",
+    )
+    tolerance = fields.Integer(
+        "Timestamp tolerance (s)",
+        default=DEFAULT_TOLERANCE,
+        help="Signed timestamps further than this from now, in the past or the future, "
+        "are refused (Stripe, Standard Webhooks). 0 disables the check.",
+    )
+    id_header = fields.Char(
+        "Event id header",
+        compute="_compute_id_header",
+        store=True,
+        readonly=False,
+        help="Header holding the event id; read before the JSON path.",
+    )
+    id_path = fields.Char(
+        "Event id JSON path",
+        compute="_compute_id_path",
+        store=True,
+        readonly=False,
+        help="Dotted path in the body (e.g. data.object.id). Without an id the SHA-256 of "
+        "the raw body is the id, so a byte-identical retry is still a duplicate.",
+    )
+    type_header = fields.Char(
+        "Event type header", compute="_compute_type_header", store=True, readonly=False
+    )
+    type_path = fields.Char(
+        "Event type JSON path", compute="_compute_type_path", store=True, readonly=False
+    )
+    handler = fields.Selection(
+        [
+            ("none", "None (store only)"),
+            ("action", "Server action"),
+            ("automation", "Automation rule (On webhook)"),
+            ("method", "Model method"),
+        ],
+        required=True,
+        default="none",
+    )
+    action_id = fields.Many2one(
+        "ir.actions.server",
+        "Server action",
+        ondelete="restrict",
+        help="Runs with `payload` (the JSON body) and `webhook_event` in its evaluation "
+        "context; on the event itself when the action's model is Inbound Webhook Event.",
+    )
+    automation_id = fields.Many2one(
+        "base.automation",
+        "Automation rule",
+        ondelete="restrict",
+        domain=[("trigger", "=", "on_webhook")],
+        help="An automation rule with the native On webhook trigger, run with the payload "
+        "once the signature is verified.",
+    )
+    handler_model = fields.Char(help="Technical name of the model, e.g. sale.order.")
+    handler_method = fields.Char(
+        help="Method called as env[model].<method>(payload, event), e.g. "
+        "_webhook_stripe_payment_intent."
+    )
+    processing = fields.Selection(
+        [("async", "After the answer (queued)"), ("sync", "Before the answer")],
+        required=True,
+        default="async",
+        help="Queued processing answers the sender at once and retries failures; "
+        "'before the answer' runs the handler first (its failure is still retried later "
+        "and the sender still gets 200).",
+    )
+    max_attempts = fields.Integer(
+        default=5, help="Attempts of a failing event before it stays failed for good."
+    )
+    max_body_kb = fields.Integer("Body limit (KiB)", default=1024)
+    event_ids = fields.One2many("webhook.event", "source_id", "Events")
+    event_count = fields.Integer(compute="_compute_event_count")
+    rejected_count = fields.Integer(
+        "Rejected requests",
+        readonly=True,
+        copy=False,
+        help="Requests refused at verification (nothing of them is stored).",
+    )
+    last_rejected_at = fields.Datetime(readonly=True, copy=False)
+    last_rejected_reason = fields.Char(readonly=True, copy=False)
+
+    _slug_uniq = models.Constraint("UNIQUE(slug)", "Another source already uses this URL slug.")
+
+    @api.depends("slug")
+    def _compute_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for source in self:
+            source.url = f"{base_url.rstrip('/')}{WEBHOOKS_PATH}/{source.slug or ''}"
+
+    def _set_scheme_default(self, name):
+        # one compute per field: a value given for one of them at creation
+        # must not keep the others from getting their defaults
+        for source in self:
+            source[name] = SCHEME_DEFAULTS[source.scheme or "generic"][name]
+
+    @api.depends("scheme")
+    def _compute_signature_header(self):
+        self._set_scheme_default("signature_header")
+
+    @api.depends("scheme")
+    def _compute_id_header(self):
+        self._set_scheme_default("id_header")
+
+    @api.depends("scheme")
+    def _compute_id_path(self):
+        self._set_scheme_default("id_path")
+
+    @api.depends("scheme")
+    def _compute_type_header(self):
+        self._set_scheme_default("type_header")
+
+    @api.depends("scheme")
+    def _compute_type_path(self):
+        self._set_scheme_default("type_path")
+
+    def _compute_event_count(self):
+        counts = dict(
+            self.env["webhook.event"]._read_group(
+                [("source_id", "in", self.ids)], ["source_id"], ["__count"]
+            )
+        )
+        for source in self:
+            source.event_count = counts.get(source, 0)
+
+    @api.constrains("slug")
+    def _check_slug(self):
+        for source in self:
+            if not SLUG_RE.match(source.slug or ""):
+                raise ValidationError(
+                    self.env._(
+                        "The URL slug %(slug)s must be 1 to 64 lower-case letters, digits, "
+                        "'-' or '_', starting with a letter or digit.",
+                        slug=source.slug,
+                    )
+                )
+
+    @api.constrains("handler", "action_id", "automation_id", "handler_model", "handler_method")
+    def _check_handler(self):
+        for source in self:
+            if source.handler == "action" and not source.action_id:
+                raise ValidationError(self.env._("Choose the server action that handles events."))
+            if source.handler == "automation":
+                if not source.automation_id:
+                    raise ValidationError(
+                        self.env._("Choose the automation rule that handles events.")
+                    )
+                if source.automation_id.trigger != "on_webhook":
+                    raise ValidationError(
+                        self.env._(
+                            "The automation rule %(rule)s must use the On webhook trigger.",
+                            rule=source.automation_id.name,
+                        )
+                    )
+            if source.handler == "method":
+                model = source.handler_model or ""
+                method = source.handler_method or ""
+                if model not in self.env or not callable(getattr(self.env[model], method, None)):
+                    raise ValidationError(
+                        self.env._(
+                            "The model %(model)s has no method %(method)s.",
+                            model=model,
+                            method=method,
+                        )
+                    )
+
+    @api.constrains("tolerance", "max_attempts", "max_body_kb")
+    def _check_limits(self):
+        for source in self:
+            if source.tolerance < 0 or source.max_attempts < 1 or source.max_body_kb < 1:
+                raise ValidationError(
+                    self.env._("Tolerance must be 0 or more; attempts and body limit at least 1.")
+                )
+
+    def action_view_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("my_webhooks.webhook_event_action")
+        action["domain"] = [("source_id", "=", self.id)]
+        action["context"] = {"default_source_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------ intake
+
+    def _webhook_secrets(self):
+        """The accepted secrets, current first. Read as superuser: the caller
+        is an anonymous sender whose signature these secrets verify."""
+        self.ensure_one()
+        source = self.sudo()
+        return [secret for secret in (source.secret, source.secret_previous) if secret]
+
+    @api.model
+    def _webhook_receive(self, slug, body, headers, request_id=None, content_length=None):
+        """Verify and store one delivery; return (status, answer document).
+
+        Raises ApiError for every refusal. `body` is the raw bytes, or a
+        callable returning them (read only once the size is known to be
+        acceptable); `headers` the request headers (werkzeug Headers or a
+        dict); `content_length` the announced length, if any.
+        """
+        cr = self.env.cr
+        if isinstance(cr, sql_db.Cursor):  # a test cursor shares the test's transaction
+            # Run this request's transaction at READ COMMITTED (see the module
+            # docstring). Odoo has normally sent no query in it yet; if it
+            # has, nothing was written: start it anew.
+            if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
+                cr.rollback()
+            read_committed(cr)
+        config = self._webhook_config(slug) if SLUG_RE.match(slug) else None
+        if not config:
+            raise ApiError(404, f"no active webhook source {slug!r}", "not_found")
+        # No user is logged in: the sender is anonymous until its signature
+        # is checked; its source writes its own log as superuser.
+        source = self.sudo().browse(config["id"])
+        limit = config["max_body_kb"] * 1024
+        if (content_length or 0) > limit:
+            raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+        if callable(body):
+            body = body()
+        if len(body) > limit:
+            raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+        try:
+            verify(
+                config["scheme"],
+                config["secrets"],
+                body,
+                headers,
+                header_name=config["signature_header"],
+                tolerance=config["tolerance"],
+            )
+        except VerificationError as exc:
+            source._webhook_count_rejection(exc.reason)
+            raise ApiError(401, exc.message, "unauthorized") from None
+        try:
+            text = body.decode("utf-8")
+            document = json.loads(text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ApiError(400, f"the body is not UTF-8 JSON: {exc}", "bad_request") from None
+        event_id, event_type = event_identity(
+            body,
+            document,
+            headers,
+            id_header=config["id_header"],
+            id_path=config["id_path"],
+            type_header=config["type_header"],
+            type_path=config["type_path"],
+        )
+        values = {
+            "event_id": event_id,
+            "event_type": event_type,
+            "payload": text,
+            "headers": json.dumps(
+                redact_headers(headers, config["scheme"], config["signature_header"]), indent=1
+            ),
+            "request_id": request_id,
+        }
+        new_id = source._webhook_store(values, wake_cron=config["processing"] == "async")
+        if new_id is None:
+            source._webhook_count_duplicate(event_id)
+            return 200, {"status": "duplicate", "event_id": event_id}
+        if config["processing"] == "sync":
+            # the insert above holds the new row's lock: nobody else takes it
+            self.env["webhook.event"]._process_one(new_id)
+        return 200, {"status": "accepted", "event_id": event_id}
+
+    @api.model
+    @tools.ormcache("slug")
+    def _webhook_config(self, slug):
+        """Intake settings of the active source `slug`, or None.
+
+        Cached by each worker (intake then reads no source row at all) and
+        cleared in every worker by any change of a source. Read as superuser:
+        the secrets verify an anonymous sender. Never log this value.
+        """
+        source = self.sudo().search_fetch([("slug", "=", slug)], INTAKE_FIELDS, limit=1)
+        if not source:
+            return None
+        config = {name: source[name] for name in INTAKE_FIELDS if not name.startswith("secret")}
+        config["id"] = source.id
+        config["secrets"] = tuple(source._webhook_secrets())
+        return config
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sources = super().create(vals_list)
+        self.env.registry.clear_cache()  # _webhook_config
+        return sources
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()  # _webhook_config
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()  # _webhook_config
+        return result
+
+    def _webhook_store(self, values, wake_cron=True):
+        """Insert the event unless (source, event id) exists; return its id or None."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO webhook_event (
+                    source_id, event_id, event_type, payload, headers, request_id,
+                    state, attempts, duplicate_count, received_at,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %s, %s, %s, %s, %s, %s, 'received', 0, 0, t.now, %s, t.now, %s, t.now
+                  FROM (SELECT now() AT TIME ZONE 'UTC' AS now) t
+                ON CONFLICT (source_id, event_id) DO NOTHING
+                RETURNING id
+                """,
+                self.id,
+                values["event_id"],
+                values["event_type"],
+                values["payload"],
+                values["headers"],
+                values["request_id"],
+                SUPERUSER_ID,
+                SUPERUSER_ID,
+            )
+        )
+        row = cr.fetchone()
+        if row and wake_cron:
+            self._webhook_wake_cron()
+        return row[0] if row else None
+
+    def _webhook_wake_cron(self):
+        """Make sure the processing cron runs after this transaction commits.
+
+        `ir.cron._trigger()` costs a trigger row and, after commit, a new
+        connection to NOTIFY the cron workers: most of an intake's time.
+        When a due trigger is already pending, that is enough: the KEY SHARE
+        lock taken here keeps a starting cron run from deleting it (its
+        first step) until this transaction, and so the new event, is
+        committed, so that run sees the event. A trigger already being
+        deleted by a running job is locked, hence skipped, and a new one is
+        made.
+        """
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
+        cron = self.env["ir.cron"].sudo().browse(cron_id)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM ir_cron_trigger
+                 WHERE cron_id = %s AND call_at <= %s
+                 LIMIT 1
+                 FOR KEY SHARE SKIP LOCKED
+                """,
+                cron_id,
+                fields.Datetime.now(),
+            )
+        )
+        if not cr.fetchone():
+            cron._trigger()
+
+    def _webhook_count_duplicate(self, event_id):
+        """Count a duplicate on the original event (best effort).
+
+        The original is committed by now (ON CONFLICT waited for it). While a
+        cron worker processes it, its row is locked: the count waits at most
+        DUPLICATE_LOCK_TIMEOUT, then gives up rather than keep the sender
+        waiting (the answer is the same either way).
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", DUPLICATE_LOCK_TIMEOUT))
+                cr.execute(
+                    SQL(
+                        """
+                        UPDATE webhook_event
+                           SET duplicate_count = duplicate_count + 1,
+                               last_duplicate_at = now() AT TIME ZONE 'UTC'
+                         WHERE source_id = %s AND event_id = %s
+                        """,
+                        self.id,
+                        event_id,
+                    ),
+                    log_exceptions=False,
+                )
+                cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
+        except errors.LockNotAvailable:
+            _logger.info("duplicate of event %s of source %s not counted: busy", event_id, self.id)
+
+    def _webhook_count_rejection(self, reason):
+        """Count a refused request on the source, and commit: the refusal
+        that follows rolls the request back, and the counter must stay.
+        Nothing else was written by this request."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE webhook_source
+                   SET rejected_count = COALESCE(rejected_count, 0) + 1,
+                       last_rejected_at = now() AT TIME ZONE 'UTC', last_rejected_reason = %s
+                 WHERE id = %s
+                """,
+                reason,
+                self.id,
+            )
+        )
+        cr.commit()  # see the docstring: the counter must outlive the refusal
+
+    # -------------------------------------------------------------- handling
+
+    def _webhook_handle(self, event, payload):
+        """Run this source's handler on one event (raises on failure)."""
+        self.ensure_one()
+        if self.handler == "action":
+            action = self.action_id.with_context(webhook_event_id=event.id)
+            if action.model_id.model == event._name:
+                action = action.with_context(
+                    active_model=event._name, active_id=event.id, active_ids=event.ids
+                )
+            action.run()
+        elif self.handler == "automation":
+            self.automation_id.with_context(webhook_event_id=event.id)._execute_webhook(payload)
+        elif self.handler == "method":
+            getattr(self.env[self.handler_model], self.handler_method)(payload, event)

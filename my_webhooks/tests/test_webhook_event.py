@@ -1,0 +1,242 @@
+import datetime
+import json
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+FAIL_PARAM = "my_webhooks.test_handler_down"
+HANDLER_CODE = (
+    """
+if env['ir.config_parameter'].sudo().get_param('%s'):
+    raise UserError('handler is down')
+env['res.partner'].create({'name': 'hook ' + payload['name'], 'ref': webhook_event.event_id})
+"""
+    % FAIL_PARAM
+)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookEvent(TransactionCase):
+    """Processing of stored events: handlers, failures, retries, Reprocess."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.action = cls.env["ir.actions.server"].create(
+            {
+                "name": "webhook to partner",
+                "model_id": cls.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": HANDLER_CODE,
+            }
+        )
+        cls.source = cls.env["webhook.source"].create(
+            {
+                "name": "Shop",
+                "slug": "test-shop",
+                "secret": "s3cret",
+                "handler": "action",
+                "action_id": cls.action.id,
+                "max_attempts": 3,
+            }
+        )
+        cls.cron = cls.env.ref("my_webhooks.webhook_event_cron")
+
+    def setUp(self):
+        super().setUp()
+        self.Event = self.env["webhook.event"]
+
+    def receive(self, document, source=None):
+        """Store a delivery the way intake does, return the event."""
+        source = source or self.source
+        body = json.dumps(document).encode()
+        stored = source._webhook_store(
+            {
+                "event_id": document["id"],
+                "event_type": document.get("type"),
+                "payload": body.decode(),
+                "headers": "{}",
+                "request_id": "test",
+            }
+        )
+        self.env.invalidate_all()
+        return self.Event.browse(stored) if stored else None
+
+    def partners(self, name):
+        return self.env["res.partner"].search_count([("name", "=", f"hook {name}")])
+
+    def test_server_action_gets_the_payload_without_a_request(self):
+        event = self.receive({"id": "e1", "name": "Ada"})
+        self.assertEqual(event.state, "received")
+        self.assertTrue(self.Event._process_one())
+        self.env.invalidate_all()
+        self.assertEqual((event.state, event.attempts), ("done", 1))
+        self.assertTrue(event.processed_at)
+        self.assertEqual(self.partners("Ada"), 1)
+        self.assertFalse(self.Event._process_one(), "a done event is not processed again")
+
+    def test_old_done_events_are_vacuumed_failed_ones_kept(self):
+        old = fields.Datetime.now() - datetime.timedelta(days=31)
+        done = self.receive({"id": "old-done", "name": "Di"})
+        failed = self.receive({"id": "old-failed", "name": "Ed"})
+        recent = self.receive({"id": "recent-done", "name": "Flo"})
+        (done | recent).write({"state": "done"})
+        failed.write({"state": "failed"})
+        (done | failed).write({"received_at": old})
+        self.Event._gc_done_events()
+        self.assertFalse(done.exists())
+        self.assertTrue(failed.exists())
+        self.assertTrue(recent.exists())
+
+    def test_duplicate_is_refused_by_the_database(self):
+        event = self.receive({"id": "dup", "name": "Bo"})
+        self.assertIsNone(self.receive({"id": "dup", "name": "Bo"}))
+        self.source._webhook_count_duplicate("dup")
+        self.env.invalidate_all()
+        self.assertEqual(event.duplicate_count, 1)
+        self.assertEqual(self.Event.search_count([("source_id", "=", self.source.id)]), 1)
+
+    @mute_logger("odoo.addons.my_webhooks.models.webhook_event")
+    def test_failing_handler_is_retried_then_failed_then_reprocessable(self):
+        self.env["ir.config_parameter"].set_param(FAIL_PARAM, "1")
+        event = self.receive({"id": "e2", "name": "Cy"})
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        self.assertTrue(self.Event._process_one())
+        self.env.invalidate_all()
+        self.assertEqual((event.state, event.attempts), ("failed", 1))
+        self.assertIn("handler is down", event.error)
+        self.assertGreater(event.next_attempt_at, fields.Datetime.now())
+        self.assertEqual(self.partners("Cy"), 0, "the handler's changes are rolled back")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count(
+                [("cron_id", "=", self.cron.id), ("call_at", "=", event.next_attempt_at)]
+            ),
+            1,
+            "the cron is woken for the retry",
+        )
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers
+        )
+        self.assertFalse(self.Event._process_one(), "not due before its retry time")
+
+        past = fields.Datetime.now() - datetime.timedelta(seconds=1)
+        for attempt in (2, 3):
+            event.next_attempt_at = past
+            self.env.flush_all()
+            self.assertTrue(self.Event._process_one())
+            self.env.invalidate_all()
+            self.assertEqual((event.state, event.attempts), ("failed", attempt))
+        self.assertFalse(event.next_attempt_at, "no retry left after max_attempts")
+        self.assertFalse(self.Event._process_one())
+
+        self.env["ir.config_parameter"].set_param(FAIL_PARAM, "")
+        event.action_reprocess()
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.partners("Cy"), 1)
+        with self.assertRaises(UserError):
+            event.action_reprocess()
+
+    def test_automation_rule_on_webhook_as_handler(self):
+        partner = self.env["res.partner"].create({"name": "Automated"})
+        automation = self.env["base.automation"].create(
+            {
+                "name": "note from webhook",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "trigger": "on_webhook",
+                "record_getter": "model.browse(int(payload['partner_id']))",
+                "action_server_ids": [
+                    Command.create(
+                        {
+                            "name": "write note",
+                            "model_id": self.env["ir.model"]._get_id("res.partner"),
+                            "state": "code",
+                            "code": "record.write({'comment': payload['note']})",
+                        }
+                    )
+                ],
+            }
+        )
+        source = self.env["webhook.source"].create(
+            {
+                "name": "Automated",
+                "slug": "test-automation",
+                "secret": "x",
+                "handler": "automation",
+                "automation_id": automation.id,
+            }
+        )
+        event = self.receive({"id": "a1", "partner_id": partner.id, "note": "paid"}, source)
+        self.assertTrue(self.Event._process_one(event.id))
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertIn("paid", partner.comment)
+
+    def test_stripe_example_handler_confirms_the_order_and_logs_the_amount(self):
+        partner = self.env["res.partner"].create({"name": "Stripe Buyer"})
+        product = self.env["product.product"].create({"name": "Widget", "list_price": 249.99})
+        order = self.env["sale.order"].create(
+            {"partner_id": partner.id, "order_line": [Command.create({"product_id": product.id})]}
+        )
+        source = self.env["webhook.source"].create(
+            {
+                "name": "Stripe example",
+                "slug": "test-stripe-example",
+                "scheme": "stripe",
+                "secret": "whsec_x",
+                "handler": "method",
+                "handler_model": "sale.order",
+                "handler_method": "_webhook_stripe_payment_intent",
+            }
+        )
+        event = self.receive(
+            {
+                "id": "evt_1",
+                "type": "payment_intent.succeeded",
+                "data": {
+                    "object": {
+                        "id": "pi_123",
+                        "amount": 24999,
+                        "currency": "eur",
+                        "metadata": {"odoo_order": order.name},
+                    }
+                },
+            },
+            source,
+        )
+        self.assertTrue(self.Event._process_one(event.id))
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(order.state, "sale")
+        self.assertIn("249.99 EUR", order.message_ids[:3].mapped("body").__str__())
+        with mute_logger("odoo.addons.my_webhooks.models.webhook_event"):
+            missing = self.receive(
+                {
+                    "id": "evt_2",
+                    "type": "payment_intent.succeeded",
+                    "data": {"object": {"amount": 1, "metadata": {"odoo_order": "NOPE"}}},
+                },
+                source,
+            )
+            self.Event._process_one(missing.id)
+        self.env.invalidate_all()
+        self.assertEqual(missing.state, "failed")
+        self.assertIn("NOPE", missing.error)
+
+    def test_handler_configuration_is_checked(self):
+        from odoo.exceptions import ValidationError  # noqa: PLC0415
+
+        with self.assertRaises(ValidationError):
+            self.source.copy({"slug": "Bad Slug!", "secret": "x"})
+        with self.assertRaises(ValidationError):
+            self.source.copy(
+                {
+                    "slug": "m",
+                    "secret": "x",
+                    "handler": "method",
+                    "handler_model": "sale.order",
+                    "handler_method": "_no_such_method",
+                }
+            )
