@@ -15,21 +15,17 @@ It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 Figures are ratios measured in the same run, never absolute targets.
 """
 
-import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
+from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, shell, timed
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import load_lib  # noqa: E402
+from conftest import load_lib
 
 cursor_lib = load_lib("my_api", "cursor")
 
@@ -75,77 +71,14 @@ env.cr.commit()
 """
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def odoo(args, db_args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "odoo", *args, *db_args, "--addons-path", str(ROOT)],
-        text=True,
-        check=False,
-        **kwargs,
-    )
-
-
-def shell(code, db_args, db):
-    result = odoo(
-        ["shell", "-d", db, "--no-http", "--log-level", "warn"],
-        db_args,
-        input=code + "\nenv.cr.commit()\n",
-        capture_output=True,
-        timeout=1800,
-    )
-    if result.returncode:
-        raise SystemExit(result.stderr[-3000:])
-    return result.stdout
-
-
-def timed(func, rounds):
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def pct(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--db", default="bench_api")
+    parser = db_parser(__doc__.split("\n\n")[0], "bench_api")
     parser.add_argument("--orders", type=int, default=200000)
     parser.add_argument("--rounds", type=int, default=60)
     options = parser.parse_args()
-    db_args = [
-        "--db_host",
-        options.db_host,
-        "--db_port",
-        options.db_port,
-        "--db_user",
-        options.db_user,
-    ]
+    db_args = odoo_db_args(options)
     db = options.db
-
-    # the PostgreSQL client on PATH
-    psql = ["psql", "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
-    exists = subprocess.run(
-        [*psql, "-d", "postgres", "-v", f"db={db}", "-tA"],
-        input="SELECT 1 FROM pg_database WHERE datname = :'db'",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
+    if not db_exists(options, db):
         print(f"creating {db} with my_api ...", flush=True)
         result = odoo(
             [
@@ -157,10 +90,7 @@ def main():
                 "--stop-after-init",
                 "--log-level",
                 "warn",
-                "--http-interface",
-                "127.0.0.1",
-                "--http-port",
-                str(free_port()),
+                "--no-http",
             ],
             db_args,
         )

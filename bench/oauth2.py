@@ -15,15 +15,13 @@ times, in one run and in interleaved rounds:
 It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 """
 
-import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 
 import requests
-from api import ROOT, free_port, odoo, pct, shell, timed
+from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, shell, timed
 
 SETUP = """
 env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
@@ -40,29 +38,15 @@ print('KEY=' + key)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--db", default="bench_oauth2")
+    parser = db_parser(__doc__.split("\n\n")[0], "bench_oauth2")
     parser.add_argument("--rounds", type=int, default=100)
     options = parser.parse_args()
-    db_args = ["--db_host", options.db_host, "--db_port", options.db_port]
-    db_args += ["--db_user", options.db_user]
+    db_args = odoo_db_args(options)
     db = options.db
-
-    psql = ["psql", "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
-    exists = subprocess.run(
-        [*psql, "-d", "postgres", "-v", f"db={db}", "-tA"],
-        input="SELECT 1 FROM pg_database WHERE datname = :'db'",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
+    if not db_exists(options, db):
         print(f"creating {db} with my_api and my_oauth_provider ...", flush=True)
         install = ["server", "-d", db, "-i", "my_api,my_oauth_provider", "--stop-after-init"]
-        install += ["--log-level", "warn", "--http-port", str(free_port())]
+        install += ["--log-level", "warn", "--no-http"]
         if odoo(install, db_args).returncode:
             raise SystemExit("install failed")
     values = dict(

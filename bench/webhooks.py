@@ -20,14 +20,15 @@ HTTP/1.1 keep-alive), then:
     getting the event (p50, p95).
 
 Figures are ratios and rates measured in one run on one machine; only the
-ratios carry over.
+ratios carry over. Inbound intake (verified events per second at
+/api/v1/webhooks/<source>) has its own script, bench/webhooks_inbound.py:
+it needs a server without cron and a client of its own.
 """
 
 import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,8 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, free_port, pct
 
 
 def odoo_addons_path():
@@ -51,12 +51,6 @@ def odoo_addons_path():
         if extra.is_dir():
             paths.insert(0, str(extra))
     return ",".join(paths)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ------------------------------------------------------------------ receiver
@@ -283,11 +277,6 @@ for i in range({samples}):
     time.sleep(0.25)
 print('BENCH ' + json.dumps(commits))
 """
-
-
-def pct(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main():

@@ -24,24 +24,20 @@ other figures compare with. Prints requests per second and latency
 percentiles of each phase; every answer must be the expected one.
 """
 
-import argparse
 import hashlib
 import hmac
 import http.client
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 import requests
+from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, pg_command, shell
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "whsec_bench_secret"  # noqa: S105 - the bench source's own test secret
 SLUG = "bench"
 
@@ -61,43 +57,6 @@ COUNT = """
 print('EVENTS=%s' % env['webhook.event'].search_count([]))
 print('DUPLICATES=%s' % sum(env['webhook.event'].search([]).mapped('duplicate_count')))
 """
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def odoo(args, db_args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "odoo", *args, *db_args, "--addons-path", str(ROOT)],
-        text=True,
-        check=False,
-        **kwargs,
-    )
-
-
-def shell(code, db_args, db):
-    result = odoo(
-        ["shell", "-d", db, "--no-http", "--log-level", "warn"],
-        db_args,
-        input=code + "\nenv.cr.commit()\n",
-        capture_output=True,
-        timeout=1800,
-    )
-    if result.returncode:
-        raise SystemExit(result.stderr[-3000:])
-    return result.stdout
-
-
-def psql_args(program, options):
-    return [program, "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
-
-
-def pct(samples, q):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def body_of(i):
@@ -155,11 +114,7 @@ def deliver_all(url, db, bodies, concurrency, expected, expected_status=200):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
-    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
-    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
-    parser.add_argument("--db", default="bench_webhooks_in")
+    parser = db_parser(__doc__.split("\n\n")[0], "bench_webhooks_in")
     parser.add_argument("--template", help="database to copy (holding the dependencies)")
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -173,32 +128,22 @@ def main():
         "--workers", type=int, default=0, help="Odoo HTTP worker processes (0: threaded)"
     )
     options = parser.parse_args()
-    db_args = ["--db_host", options.db_host, "--db_port", options.db_port]
-    db_args += ["--db_user", options.db_user]
+    db_args = odoo_db_args(options)
     db = options.db
-
-    psql = psql_args("psql", options)
-    exists = subprocess.run(
-        [*psql, "-d", "postgres", "-v", f"db={db}", "-tA"],
-        input="SELECT 1 FROM pg_database WHERE datname = :'db'",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
+    if not db_exists(options, db):
         if options.template:
             subprocess.run(
-                [*psql_args("createdb", options), "-T", options.template, db],
+                [*pg_command("createdb", options), "-T", options.template, db],
                 check=True,
             )
         print(f"installing my_webhooks into {db} ...", flush=True)
         install = ["server", "-d", db, "-i", "my_webhooks", "--stop-after-init"]
-        install += ["--log-level", "warn", "--http-port", str(free_port())]
+        install += ["--log-level", "warn", "--no-http"]
         if odoo(install, db_args).returncode:
             raise SystemExit("install failed")
     else:
         update = ["server", "-d", db, "-u", "my_webhooks", "--stop-after-init"]
-        update += ["--log-level", "warn", "--http-port", str(free_port())]
+        update += ["--log-level", "warn", "--no-http"]
         if odoo(update, db_args).returncode:
             raise SystemExit("update failed")
     assert "READY" in shell(SETUP.replace("{request_log}", options.request_log), db_args, db)

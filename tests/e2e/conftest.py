@@ -87,9 +87,3 @@ def api_key():
         if line.startswith(marker):
             return line[len(marker) :]
     raise RuntimeError(f"no key in odoo shell output: {out[-500:]}")
-
-
-@pytest.fixture(scope="session")
-def shell():
-    """`odoo_shell` as a fixture, for test modules (conftest is not importable by name)."""
-    return odoo_shell

@@ -3,13 +3,14 @@
 import uuid
 
 import requests
+from conftest import odoo_shell
 
 
-def mint_for_integration(shell, days=30):
+def mint_for_integration(days=30):
     """An administrator mints a key for a fresh integration user; return (login, key)."""
     marker = uuid.uuid4().hex
     login = f"api-e2e-{marker[:8]}@example.com"
-    out = shell(
+    out = odoo_shell(
         "import datetime\n"
         "from odoo import fields\n"
         "groups = [env.ref('base.group_user').id, env.ref('sales_team.group_sale_salesman').id]\n"
@@ -31,8 +32,8 @@ def me(odoo_url, key):
     )
 
 
-def test_minted_key_rotates_itself_and_both_work_during_the_grace_period(odoo_url, shell):
-    login, old = mint_for_integration(shell)
+def test_minted_key_rotates_itself_and_both_work_during_the_grace_period(odoo_url):
+    login, old = mint_for_integration()
     assert me(odoo_url, old).json()["data"]["login"] == login
     response = requests.post(
         f"{odoo_url}/api/v1/keys/rotate", headers={"Authorization": f"Bearer {old}"}, timeout=30

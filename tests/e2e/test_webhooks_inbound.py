@@ -10,35 +10,19 @@ a counter behind, committed although the request failed.
 import hashlib
 import hmac
 import json
-import os
-import shlex
-import subprocess
 import threading
 import time
 import uuid
 
 import pytest
 import requests
+from conftest import odoo_shell as shell
 
 SECRET = "whsec_e2e_secret"
 HANDLER = (
     "env['res.partner'].create({'name': 'whe2e ' + payload['data']['id'], "
     "'ref': webhook_event.event_id})"
 )
-
-
-def shell(code):
-    """Run `code` in `odoo shell` on the served database (as conftest does)."""
-    result = subprocess.run(
-        shlex.split(os.environ["ODOO_SHELL"]),
-        input=code + "\nenv.cr.commit()\n",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,94 @@
+"""Helpers shared by the benchmarks: the database options, Odoo's command
+line on this repository, and percentiles. Nothing here is timed."""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def db_parser(description, db):
+    """An argument parser with the PostgreSQL options every bench takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--db", default=db)
+    return parser
+
+
+def odoo_db_args(options):
+    """Odoo's command-line options for the database server of `options`."""
+    return [
+        "--db_host",
+        options.db_host,
+        "--db_port",
+        options.db_port,
+        "--db_user",
+        options.db_user,
+    ]
+
+
+def pg_command(program, options):
+    """A PostgreSQL client program (psql, createdb...) on that server."""
+    return [program, "-h", options.db_host, "-p", options.db_port, "-U", options.db_user]
+
+
+def db_exists(options, db):
+    return bool(
+        subprocess.run(
+            [*pg_command("psql", options), "-d", "postgres", "-v", f"db={db}", "-tA"],
+            input="SELECT 1 FROM pg_database WHERE datname = :'db'",
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo(args, db_args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "odoo", *args, *db_args, "--addons-path", str(ROOT)],
+        text=True,
+        check=False,
+        **kwargs,
+    )
+
+
+def shell(code, db_args, db):
+    """Run `code` in `odoo shell` on `db` (committed); return its output."""
+    result = odoo(
+        ["shell", "-d", db, "--no-http", "--log-level", "warn"],
+        db_args,
+        input=code + "\nenv.cr.commit()\n",
+        capture_output=True,
+        timeout=1800,
+    )
+    if result.returncode:
+        raise SystemExit(result.stderr[-3000:])
+    return result.stdout
+
+
+def timed(func, rounds):
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def pct(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
