@@ -23,6 +23,7 @@ from functools import wraps
 import psycopg2
 import werkzeug.exceptions
 from psycopg2 import errorcodes
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
@@ -121,7 +122,12 @@ def side_env():
     the system's own records, written whatever the caller may do.
     """
     with request.env.registry.cursor() as cr:
-        read_committed(cr)
+        if isinstance(cr, sql_db.Cursor):
+            # A cursor of its own, which has sent nothing yet: psycopg2 then
+            # opens its transaction with "BEGIN ISOLATION LEVEL READ
+            # COMMITTED", a round trip fewer than read_committed()'s SET.
+            # The next cursor on this connection is set back by Odoo.
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
         yield api.Environment(cr, SUPERUSER_ID, {})
 
 
