@@ -105,11 +105,13 @@ class ApiResource(models.AbstractModel):
         for path, name in sorted(self._api_resource_models().items()):
             resource = self.env[name]
             label = resource._api_description or path
+            writable = set(resource._api_operations) - {"list", "get"} or resource._api_actions
             if resource._api_scope:
-                scopes[resource._api_scope] = f"Read, create, change and delete {label}"
+                verb = "Read, create, change and delete" if writable else "Read"
+                scopes[resource._api_scope] = f"{verb} {label}"
                 continue
             scopes[f"{path}:read"] = f"Read {label}"
-            if set(resource._api_operations) - {"list", "get"} or resource._api_actions:
+            if writable:
                 scopes[f"{path}:write"] = f"Create, change and delete {label}"
         return scopes
 
