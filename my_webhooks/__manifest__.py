@@ -8,6 +8,7 @@
     "author": "Integration Suite Contributors",
     "depends": ["my_api", "base_automation"],
     "data": [
+        "security/webhook_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/webhook_event_data.xml",

@@ -30,9 +30,10 @@ def _require(*allowed):
 
 
 def _check_scope(resource, access):
-    """OAuth2 scopes (`<path>:read` / `<path>:write`) on top of access rights."""
+    """OAuth2 scopes (`<path>:read` / `<path>:write`, or the resource's own
+    `_api_scope`) on top of access rights."""
     credential = request.api_context.credential
-    scope = f"{resource._api_path}:{access}"
+    scope = resource._api_required_scope(access)
     if not credential.has_scope(scope):
         raise ApiError(
             403,

@@ -162,8 +162,11 @@ def _ok(description, schema, status_headers=()):
     }
 
 
-def _security(path, access):
-    return [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": [f"{path}:{access}"]}]
+def _security(desc, access):
+    """Security of one operation; access is read or write. A descriptor may
+    name its scopes (`{"read": ..., "write": ...}`), else `<path>:<access>`."""
+    scope = (desc.get("scopes") or {}).get(access) or f"{desc['path']}:{access}"
+    return [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": [scope]}]
 
 
 def _one(name):
@@ -199,7 +202,7 @@ def _resource_paths(desc):
             "summary": f"List {desc['description']}",
             "tags": [path],
             "parameters": params,
-            "security": _security(path, "read"),
+            "security": _security(desc, "read"),
             "responses": {
                 "200": _ok(
                     "A page of records",
@@ -220,7 +223,7 @@ def _resource_paths(desc):
             "summary": f"Create one of the {desc['description']}",
             "tags": [path],
             "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
-            "security": _security(path, "write"),
+            "security": _security(desc, "write"),
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": _ref(f"{schema_name}Create")}},
@@ -236,7 +239,7 @@ def _resource_paths(desc):
             "operationId": f"get_{path}",
             "summary": f"One of the {desc['description']}",
             "tags": [path],
-            "security": _security(path, "read"),
+            "security": _security(desc, "read"),
             "responses": {
                 "200": _ok("The record", _one(schema_name), ("ETag",)),
                 **_errors(*auth_errors, 404),
@@ -248,7 +251,7 @@ def _resource_paths(desc):
             "summary": "Change some fields",
             "tags": [path],
             "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
-            "security": _security(path, "write"),
+            "security": _security(desc, "write"),
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": _ref(f"{schema_name}Update")}},
@@ -264,7 +267,7 @@ def _resource_paths(desc):
             "summary": "Delete the record",
             "tags": [path],
             "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
-            "security": _security(path, "write"),
+            "security": _security(desc, "write"),
             "responses": {
                 "200": _ok(
                     "Deleted",
@@ -286,7 +289,7 @@ def _resource_paths(desc):
                 "summary": "Up to 200 creates or updates in one transaction (all or nothing)",
                 "tags": [path],
                 "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
-                "security": _security(path, "write"),
+                "security": _security(desc, "write"),
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -331,7 +334,7 @@ def _resource_paths(desc):
                 "summary": f"{action.capitalize()} the record",
                 "tags": [path],
                 "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
-                "security": _security(path, "write"),
+                "security": _security(desc, "write"),
                 "responses": {
                     "200": _ok("The record after the action", _one(schema_name)),
                     **_errors(*auth_errors, 404, 409),

@@ -3,7 +3,10 @@
 A resource is an abstract model that inherits `api.resource` and declares,
 as class attributes, what the API exposes of one Odoo model:
 
-- `_api_path`: URL segment (`orders`) and prefix of its OAuth scopes;
+- `_api_path`: URL segment (`orders`) and prefix of its OAuth scopes
+  (`<path>:read` for list/get, `<path>:write` for the rest);
+- `_api_scope`: one OAuth2 scope that guards both reading and writing,
+  instead of those two (e.g. `webhooks:manage`); None keeps the default;
 - `_api_model`: the Odoo model (`sale.order`);
 - `_api_operations`: which of list, get, create, update, delete, batch exist;
 - `_api_filters`: query parameter -> (schema Field, domain builder);
@@ -63,6 +66,7 @@ class ApiResource(models.AbstractModel):
     _description = "REST API resource"
 
     _api_path = None
+    _api_scope = None
     _api_model = None
     _api_description = ""
     _api_operations = ("list", "get")
@@ -101,10 +105,20 @@ class ApiResource(models.AbstractModel):
         for path, name in sorted(self._api_resource_models().items()):
             resource = self.env[name]
             label = resource._api_description or path
+            writable = set(resource._api_operations) - {"list", "get"} or resource._api_actions
+            if resource._api_scope:
+                verb = "Read, create, change and delete" if writable else "Read"
+                scopes[resource._api_scope] = f"{verb} {label}"
+                continue
             scopes[f"{path}:read"] = f"Read {label}"
-            if set(resource._api_operations) - {"list", "get"} or resource._api_actions:
+            if writable:
                 scopes[f"{path}:write"] = f"Create, change and delete {label}"
         return scopes
+
+    @api.model
+    def _api_required_scope(self, access):
+        """The OAuth2 scope a call of this resource needs; access is read or write."""
+        return self._api_scope or f"{self._api_path}:{access}"
 
     # ------------------------------------------------------------ openapi
     @api.model
@@ -123,6 +137,7 @@ class ApiResource(models.AbstractModel):
             "create_schema": self._api_create_schema if "create" in self._api_operations else None,
             "update_schema": self._api_update_schema if "update" in self._api_operations else None,
             "actions": sorted(self._api_actions),
+            "scopes": {access: self._api_required_scope(access) for access in ("read", "write")},
         }
 
     @api.model

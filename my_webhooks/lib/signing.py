@@ -14,17 +14,35 @@ both values (space-separated, as the Standard Webhooks spec says;
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 32
+MIN_SECRET_BYTES = 24  # the least key material a secret given by a client may carry
 
 
 def generate_secret():
     """A new endpoint secret: `whsec_` + base64 of 32 random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def check_secret(secret):
+    """Raise ValueError unless `secret` reads `whsec_<base64>` with at least
+    MIN_SECRET_BYTES decoded bytes (the form generate_secret makes)."""
+    if not isinstance(secret, str) or not secret.startswith(SECRET_PREFIX):
+        raise ValueError(f"the secret must start with {SECRET_PREFIX}")
+    try:
+        key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"the secret must be {SECRET_PREFIX} followed by base64") from None
+    if len(key) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"the secret must carry at least {MIN_SECRET_BYTES} random bytes "
+            f"(base64-decoded), not {len(key)}"
+        )
 
 
 def secret_key(secret):

@@ -251,8 +251,9 @@ class WebhookEndpoint(models.Model):
     def unlink(self):
         rules = self.automation_id
         res = super().unlink()
-        # the rule exists only for its endpoint; sudo: an administrator may
-        # manage endpoints without being an automation rules manager
+        # the rule exists only for its endpoint; sudo: an administrator or a
+        # webhook manager may manage endpoints without being an automation
+        # rules manager
         rules.sudo().unlink()
         return res
 
@@ -265,7 +266,8 @@ class WebhookEndpoint(models.Model):
     def _sync_automation(self):
         """Create or update the automation rule each endpoint owns."""
         # sudo: the rule and its action are the endpoint's own machinery; the
-        # endpoint itself is restricted to administrators by its ACL
+        # endpoint itself is restricted to administrators and webhook managers
+        # by its ACL, and a webhook manager has no right on automation rules
         for endpoint in self:
             rule_vals = {
                 "name": self.env._("Webhook: %(name)s", name=endpoint.name),
@@ -296,14 +298,22 @@ class WebhookEndpoint(models.Model):
                 if actions:
                     actions.write(action_vals)
                 else:
-                    rule.action_server_ids = [Command.create(action_vals)]
+                    endpoint._create_rule_action(rule, action_vals)
             else:
-                rule = (
-                    self.env["base.automation"]
-                    .sudo()
-                    .create(dict(rule_vals, action_server_ids=[Command.create(action_vals)]))
-                )
+                rule = self.env["base.automation"].sudo().create(rule_vals)
+                endpoint._create_rule_action(rule, action_vals)
                 endpoint.automation_id = rule
+
+    def _create_rule_action(self, rule, action_vals):
+        """The rule's "Send signed webhook" action, created on its own: server
+        actions refuse sudo one2many commands (Command.create on the rule runs
+        as the request's user), so the rule's sudo would not reach it."""
+        # sudo: as in _sync_automation, the action is the endpoint's own machinery
+        return (
+            self.env["ir.actions.server"]
+            .sudo()
+            .create(dict(action_vals, base_automation_id=rule.id))
+        )
 
     # ------------------------------------------------------------ helpers
     @api.model

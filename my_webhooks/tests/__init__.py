@@ -4,3 +4,4 @@ from . import test_webhook_delivery
 from . import test_webhook_claim
 from . import test_webhook_inbound
 from . import test_webhook_event
+from . import test_webhook_api

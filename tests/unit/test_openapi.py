@@ -60,6 +60,23 @@ def test_read_only_declaration_has_no_write_operation():
     assert "ThingCreate" not in doc["components"]["schemas"]
 
 
+def test_descriptor_scopes_replace_the_path_scopes():
+    managed = dict(DESCRIPTOR, scopes={"read": "things:manage", "write": "things:manage"})
+    doc = openapi.build_document("http://x", [managed], {"things:manage": "Manage things"})
+    validate(doc)
+    paths = doc["paths"]
+    for operation in (
+        paths["/things"]["get"],
+        paths["/things"]["post"],
+        paths["/things/{ident}"]["get"],
+        paths["/things/{ident}"]["patch"],
+        paths["/things/{ident}"]["delete"],
+    ):
+        assert operation["security"][2] == {"oauth2": ["things:manage"]}
+    flows = doc["components"]["securitySchemes"]["oauth2"]["flows"]
+    assert "things:manage" in flows["clientCredentials"]["scopes"]
+
+
 def test_nullable_uses_json_schema_2020_types():
     schema = document()["components"]["schemas"]["Thing"]
     assert schema["properties"]["name"]["type"] == ["string", "null"]

@@ -19,6 +19,26 @@ def test_generated_secret_form():
     assert signing.generate_secret() != secret
 
 
+def test_check_secret_accepts_generated_and_24_byte_secrets():
+    signing.check_secret(signing.generate_secret())
+    signing.check_secret("whsec_" + base64.b64encode(b"k" * 24).decode())
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("s3cr3t-but-no-prefix-" + "A" * 40, "must start with whsec_"),
+        ("whsec_not base64 at all!!", "followed by base64"),
+        ("whsec_" + base64.b64encode(b"k" * 23).decode(), "at least 24"),
+        ("whsec_", "at least 24"),
+        (None, "must start with whsec_"),
+    ],
+)
+def test_check_secret_refuses(secret, message):
+    with pytest.raises(ValueError, match=message):
+        signing.check_secret(secret)
+
+
 def test_odoo_signature_hand_computed_vector():
     expected = hmac.new(b"whsec_your_secret", BODY, hashlib.sha256).hexdigest()
     assert signing.odoo_signature("whsec_your_secret", BODY) == f"sha256={expected}"

@@ -1,0 +1,218 @@
+"""/api/v1/webhook-endpoints: an integration manages its own outbound
+webhook subscriptions.
+
+Guarded by the single OAuth2 scope `webhooks:manage` (reading and writing)
+and by Odoo's access rights (group Webhooks / Manager). The signing secret
+is write-only: required on create, settable on update, never rendered (a
+POST answer may be stored by the Idempotency-Key machinery).
+"""
+
+from odoo import api, models
+
+from odoo.addons.my_api.core import ApiError
+from odoo.addons.my_api.lib import schema as s
+from odoo.addons.my_api.models.api_resource import eq, ilike
+
+from ..lib.signing import SECRET_PREFIX, check_secret
+
+TRIGGERS = ["create", "write", "unlink"]
+
+ENDPOINT_READ = s.Object(
+    {
+        "id": s.Field("integer", read_only=True),
+        "name": s.Field("string"),
+        "url": s.Field("string", format="uri"),
+        "model": s.Field("string", example="res.partner", description="Technical model name"),
+        "trigger": s.Field("string", enum=TRIGGERS),
+        "active": s.Field("boolean"),
+        "domain": s.Field(
+            "string", nullable=True, description="Domain filter: only matching records send"
+        ),
+        "watched_fields": s.Array(
+            s.Field("string"), description="For updates: only a change of these fields sends"
+        ),
+        "payload_fields": s.Array(
+            s.Field("string"), description="Fields sent in `data` (empty: the default set)"
+        ),
+        "timeout": s.Field("integer"),
+        "max_attempts": s.Field("integer"),
+        "last_status": s.Field("string", nullable=True),
+        "last_error": s.Field("string", nullable=True),
+        "updated_at": s.Field("string", format="date-time"),
+    }
+)
+
+
+def _write_schema(create):
+    return s.Object(
+        {
+            "name": s.Field("string", required=create, max_length=256),
+            "url": s.Field("string", required=create, max_length=2048),
+            "model": s.Field("string", required=create, max_length=128, example="res.partner"),
+            "trigger": s.Field("string", enum=TRIGGERS),
+            "active": s.Field("boolean"),
+            "domain": s.Field("string", nullable=True, max_length=4096),
+            "watched_fields": s.Array(s.Field("string"), max_items=200),
+            "payload_fields": s.Array(s.Field("string"), max_items=500),
+            "timeout": s.Field("integer", minimum=1, maximum=30),
+            "max_attempts": s.Field("integer", minimum=1, maximum=50),
+            "secret": s.Field(
+                "string",
+                required=create,
+                max_length=512,
+                description=f"Write-only signing secret: `{SECRET_PREFIX}` + base64 of at "
+                "least 24 random bytes. Never returned.",
+            ),
+        }
+    )
+
+
+class ApiResourceWebhookEndpoint(models.AbstractModel):
+    _name = "api.resource.webhook_endpoint"
+    _inherit = "api.resource"
+    _description = "REST API resource: webhook endpoints"
+
+    _api_path = "webhook-endpoints"
+    _api_scope = "webhooks:manage"
+    _api_model = "webhook.endpoint"
+    _api_description = "outbound webhook endpoints (subscriptions)"
+    _api_operations = ("list", "get", "create", "update", "delete")
+    _api_filters = {
+        "name": (s.Field("string", description="Part of the name"), ilike("name")),
+        "model": (s.Field("string", description="Technical model name"), eq("model_id.model")),
+        "trigger": (s.Field("string", enum=TRIGGERS), eq("trigger")),
+        "active": (s.Field("boolean"), eq("active")),
+    }
+    _api_orders = {"id": "id", "name": "name", "updated_at": "write_date"}
+    _api_default_order = "id"
+    _api_read_schema = ENDPOINT_READ
+    _api_create_schema = _write_schema(True)
+    _api_update_schema = _write_schema(False)
+
+    @api.model
+    def _api_descriptor(self):
+        return dict(super()._api_descriptor(), title="WebhookEndpoint")
+
+    @api.model
+    def _api_records(self):
+        # an integration also sees (and may reactivate) the endpoints that
+        # were disabled for failing
+        return self.env[self._api_model].with_context(active_test=False)
+
+    @api.model
+    def _api_render(self, records, detail=False):
+        # never the secret fields: they are write-only through the API
+        return [
+            {
+                "id": endpoint.id,
+                "name": endpoint.name,
+                "url": endpoint.url,
+                "model": endpoint.model_id.model,
+                "trigger": endpoint.trigger,
+                "active": endpoint.active,
+                "domain": endpoint.domain or None,
+                "watched_fields": endpoint.watched_field_ids.mapped("name"),
+                "payload_fields": endpoint.payload_field_ids.mapped("name"),
+                "timeout": endpoint.timeout,
+                "max_attempts": endpoint.max_attempts,
+                "last_status": endpoint.last_status or None,
+                "last_error": endpoint.last_error or None,
+                "updated_at": endpoint.write_date,
+            }
+            for endpoint in records
+        ]
+
+    # ------------------------------------------------------------ writing
+    @api.model
+    def _api_model_record(self, name):
+        model = self.env["ir.model"]._get(name) if name else self.env["ir.model"]
+        if not model:
+            raise ApiError(
+                400,
+                f"unknown model {name!r}",
+                "validation_error",
+                [{"field": "model", "issue": "not_found"}],
+            )
+        return model
+
+    @api.model
+    def _api_field_ids(self, model, names, key):
+        found = self.env["ir.model.fields"].search(
+            [("model_id", "=", model.id), ("name", "in", names)]
+        )
+        unknown = sorted(set(names) - set(found.mapped("name")))
+        if unknown:
+            raise ApiError(
+                400,
+                f"{key}: no field {', '.join(unknown)} on {model.model}",
+                "validation_error",
+                [{"field": key, "issue": "not_found"}],
+            )
+        return found.ids
+
+    @api.model
+    def _api_values(self, body, model):
+        values = {
+            key: body[key]
+            for key in ("name", "url", "trigger", "active", "timeout", "max_attempts")
+            if key in body
+        }
+        if "domain" in body:
+            values["domain"] = body["domain"] or False
+        if "model" in body:
+            values["model_id"] = model.id
+        for key, field_name in (
+            ("watched_fields", "watched_field_ids"),
+            ("payload_fields", "payload_field_ids"),
+        ):
+            if key in body:
+                values[field_name] = [(6, 0, self._api_field_ids(model, body[key], key))]
+        return values
+
+    @api.model
+    def _api_check_secret(self, body):
+        if "secret" not in body:
+            return
+        try:
+            check_secret(body["secret"])
+        except ValueError as exc:
+            raise ApiError(
+                400,
+                f"secret: {exc}",
+                "validation_error",
+                [{"field": "secret", "issue": "invalid_value"}],
+            ) from None
+
+    @api.model
+    def _api_set_secret(self, endpoint, secret):
+        # sudo: the secret fields are administrator-only (groups=) so that a
+        # webhook manager can never read them back; the API lets the manager
+        # set the secret the receiver was given, the user's write access to
+        # the endpoint having been checked just before
+        endpoint.check_access("write")
+        endpoint.sudo().secret = secret
+
+    @api.model
+    def _api_create(self, body):
+        self._api_check_operation("create")
+        self._api_validate(body, self._api_create_schema)
+        self._api_check_secret(body)
+        values = self._api_values(body, self._api_model_record(body["model"]))
+        # the model's own create: it creates the endpoint's automation rule
+        endpoint = self._api_records().create(values)
+        self._api_set_secret(endpoint, body["secret"])
+        return endpoint, True
+
+    @api.model
+    def _api_update(self, ident, body, if_match=None):
+        self._api_check_operation("update")
+        record = self._api_resolve(ident)
+        self._api_check_precondition(record, if_match)
+        self._api_validate(body, self._api_update_schema, partial=True)
+        self._api_check_secret(body)
+        model = self._api_model_record(body["model"]) if "model" in body else record.model_id
+        # the model's own write: it keeps the automation rule in step
+        record.write(self._api_values(body, model))
+        if "secret" in body:
+            self._api_set_secret(record, body["secret"])
+        return record
