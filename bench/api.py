@@ -16,13 +16,22 @@ Figures are ratios measured in the same run, never absolute targets.
 """
 
 import json
-import statistics
 import subprocess
 import sys
 import time
 
 import requests
-from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, shell, timed
+from common import (
+    ROOT,
+    db_exists,
+    db_parser,
+    free_port,
+    interleaved,
+    odoo,
+    odoo_db_args,
+    print_tables,
+    shell,
+)
 
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import load_lib
@@ -214,43 +223,33 @@ def main():
                 timeout=30,
             ),
         }
-        for func in cases.values():  # warm every path, check it answers 200
-            response = func()
-            assert response.status_code == 200, response.text[:500]
-        samples = {name: [] for name in cases}
-        for _ in range(options.rounds):  # interleaved: drift hits every case alike
-            for name, func in cases.items():
-                samples[name] += timed(func, 1)
+        samples = interleaved(cases, options.rounds)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    p50 = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"\n{total} orders, page of {PAGE}, {options.rounds} interleaved rounds\n")
-    print("| case | p50 ms | p95 ms |\n|---|---:|---:|")
-    for name, values in samples.items():
-        print(f"| {name} | {p50[name]:.1f} | {pct(values, 0.95):.1f} |")
-    ratios = [
-        ("api key / JSON-2", p50["api key, first page"] / p50["JSON-2 search_read (api key)"], 0.7),
-        (
-            "session / JSON-RPC",
-            p50["session, first page"] / p50["JSON-RPC search_read (session)"],
-            1.0,
-        ),
-        (
-            "cursor near end / first page",
-            p50["api key, cursor near end"] / p50["api key, first page"],
-            1.3,
-        ),
-        (
-            "offset near end / first page",
-            p50["api key, offset near end"] / p50["api key, first page"],
-            None,
-        ),
-    ]
-    print("\n| ratio (p50) | value | target |\n|---|---:|---:|")
-    for name, value, target in ratios:
-        print(f"| {name} | {value:.2f} | {'<= %.1f' % target if target else '-'} |")
+    print_tables(
+        f"{total} orders, page of {PAGE}, {options.rounds} interleaved rounds",
+        samples,
+        [
+            ("api key / JSON-2", ("api key, first page", "JSON-2 search_read (api key)"), 0.7),
+            (
+                "session / JSON-RPC",
+                ("session, first page", "JSON-RPC search_read (session)"),
+                1.0,
+            ),
+            (
+                "cursor near end / first page",
+                ("api key, cursor near end", "api key, first page"),
+                1.3,
+            ),
+            (
+                "offset near end / first page",
+                ("api key, offset near end", "api key, first page"),
+                None,
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ line on this repository, and percentiles. Nothing here is timed."""
 import argparse
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -92,3 +93,30 @@ def timed(func, rounds):
 def pct(samples, q):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def interleaved(cases, rounds):
+    """Check that every case answers 200, then time `rounds` rounds of all
+    cases in turn (drift hits every case alike); return {case: samples ms}."""
+    for func in cases.values():  # warm every path
+        response = func()
+        assert response.status_code == 200, response.text[:500]
+    samples = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, func in cases.items():
+            samples[name] += timed(func, 1)
+    return samples
+
+
+def print_tables(title, samples, ratios):
+    """Print p50/p95 per case, then `ratios`: (name, (numerator case,
+    denominator case), target or None), each a ratio of p50s."""
+    p50 = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"\n{title}\n")
+    print("| case | p50 ms | p95 ms |\n|---|---:|---:|")
+    for name, values in samples.items():
+        print(f"| {name} | {p50[name]:.1f} | {pct(values, 0.95):.1f} |")
+    print("\n| ratio (p50) | value | target |\n|---|---:|---:|")
+    for name, (numerator, denominator), target in ratios:
+        value = p50[numerator] / p50[denominator]
+        print(f"| {name} | {value:.2f} | {'<= %.1f' % target if target else '-'} |")

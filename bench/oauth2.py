@@ -15,13 +15,22 @@ times, in one run and in interleaved rounds:
 It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 """
 
-import statistics
 import subprocess
 import sys
 import time
 
 import requests
-from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, shell, timed
+from common import (
+    ROOT,
+    db_exists,
+    db_parser,
+    free_port,
+    interleaved,
+    odoo,
+    odoo_db_args,
+    print_tables,
+    shell,
+)
 
 SETUP = """
 env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
@@ -102,29 +111,19 @@ def main():
                 f"{url}/oauth2/introspect", data={"token": token}, auth=client_auth, timeout=30
             ),
         }
-        for func in cases.values():  # warm every path, check it answers 200
-            response = func()
-            assert response.status_code == 200, response.text[:500]
-        samples = {name: [] for name in cases}
-        for _ in range(options.rounds):  # interleaved: drift hits every case alike
-            for name, func in cases.items():
-                samples[name] += timed(func, 1)
+        samples = interleaved(cases, options.rounds)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    p50 = {name: statistics.median(values) for name, values in samples.items()}
-    print(f"\n{options.rounds} interleaved rounds\n")
-    print("| case | p50 ms | p95 ms |\n|---|---:|---:|")
-    for name, values in samples.items():
-        print(f"| {name} | {p50[name]:.1f} | {pct(values, 0.95):.1f} |")
-    ratios = [
-        ("OAuth2 token / API key (/me)", p50["/me, OAuth2 token"] / p50["/me, API key"], 1.2),
-        ("OAuth2 token / session (/me)", p50["/me, OAuth2 token"] / p50["/me, session"], None),
-    ]
-    print("\n| ratio (p50) | value | target |\n|---|---:|---:|")
-    for name, value, target in ratios:
-        print(f"| {name} | {value:.2f} | {'<= %.1f' % target if target else '-'} |")
+    print_tables(
+        f"{options.rounds} interleaved rounds",
+        samples,
+        [
+            ("OAuth2 token / API key (/me)", ("/me, OAuth2 token", "/me, API key"), 1.2),
+            ("OAuth2 token / session (/me)", ("/me, OAuth2 token", "/me, session"), None),
+        ],
+    )
 
 
 if __name__ == "__main__":
