@@ -85,10 +85,9 @@ def api_get(odoo_url, token, path="/api/v1/orders"):
     return requests.get(f"{odoo_url}{path}", headers=headers, timeout=TIMEOUT)
 
 
-def authorize(odoo_url, session, client_id, verifier, decision="allow", **extra):
-    """The browser's side: open /oauth2/authorize, consent if asked; return
-    the redirect's query (or the last response if there is no redirect)."""
-    params = {
+def authorize_params(client_id, verifier, **extra):
+    """The query of an authorization request with PKCE (S256)."""
+    return {
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": REDIRECT_URI,
@@ -98,9 +97,18 @@ def authorize(odoo_url, session, client_id, verifier, decision="allow", **extra)
         "code_challenge_method": "S256",
         **extra,
     }
-    response = session.get(
+
+
+def open_authorize(odoo_url, session, params):
+    return session.get(
         f"{odoo_url}/oauth2/authorize", params=params, allow_redirects=False, timeout=TIMEOUT
     )
+
+
+def authorize(odoo_url, session, client_id, verifier, decision="allow", **extra):
+    """The browser's side: open /oauth2/authorize, consent if asked; return
+    the redirect's query (or the last response if there is no redirect)."""
+    response = open_authorize(odoo_url, session, authorize_params(client_id, verifier, **extra))
     if response.status_code == 200:
         fields = dict(
             re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text)
@@ -188,19 +196,10 @@ def test_authorization_code_with_pkce_consent_and_code_reuse(odoo_url, admin_ses
     verifier = secrets.token_urlsafe(48)
 
     # the consent page names the client and the scopes in plain words
-    page = admin_session.get(
-        f"{odoo_url}/oauth2/authorize",
-        params={
-            "response_type": "code",
-            "client_id": identifier,
-            "redirect_uri": REDIRECT_URI,
-            "scope": "orders:read orders:write",
-            "state": "s",
-            "code_challenge": s256(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-        timeout=TIMEOUT,
+    page = open_authorize(
+        odoo_url,
+        admin_session,
+        authorize_params(identifier, verifier, scope="orders:read orders:write", state="s"),
     )
     assert page.status_code == 200, page.text
     assert "e2e portal" in page.text
@@ -218,19 +217,8 @@ def test_authorization_code_with_pkce_consent_and_code_reuse(odoo_url, admin_ses
     assert wrong.json()["error"] == "invalid_grant"
 
     # the grant is remembered: no consent page this time
-    direct = admin_session.get(
-        f"{odoo_url}/oauth2/authorize",
-        params={
-            "response_type": "code",
-            "client_id": identifier,
-            "redirect_uri": REDIRECT_URI,
-            "scope": "orders:read",
-            "state": "again",
-            "code_challenge": s256(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-        timeout=TIMEOUT,
+    direct = open_authorize(
+        odoo_url, admin_session, authorize_params(identifier, verifier, state="again")
     )
     assert direct.status_code == 302, direct.text
     code = parse_qs(urlsplit(direct.headers["Location"]).query)["code"][0]
