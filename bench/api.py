@@ -6,7 +6,8 @@ Creates (once) a database `bench_api` with my_api installed and N sale
 orders (bulk SQL copies of one real order, each with one line), starts an
 Odoo server on 127.0.0.1, then times, in one run and in interleaved rounds:
 
-- /api/v1/orders with an API key: first page, offset page near the end,
+- /api/v1/orders with an API key: first page (its total counted up to the
+  default count limit), the same with count=exact, offset page near the end,
   cursor page near the end; and the first page with a session cookie;
 - Odoo's JSON-2 `search_read` (API key) and the web client's JSON-RPC
   `search_read` (session) of the same fields, page and order.
@@ -163,7 +164,9 @@ def main():
             timeout=30,
         ).json()
         assert "error" not in auth, auth
-        total = bearer.get(f"{url}/api/v1/orders?limit=1", timeout=30).json()["pagination"]["total"]
+        total = bearer.get(f"{url}/api/v1/orders?limit=1&count=exact", timeout=30).json()[
+            "pagination"
+        ]["total"]
         near_end = total - PAGE - 10
         last = requests.Session()
         last.headers.update(bearer.headers)
@@ -185,6 +188,9 @@ def main():
         cases = {
             "api key, first page": lambda: bearer.get(
                 f"{url}/api/v1/orders?limit={PAGE}", timeout=30
+            ),
+            "api key, first page, count=exact": lambda: bearer.get(
+                f"{url}/api/v1/orders?limit={PAGE}&count=exact", timeout=30
             ),
             "api key, offset near end": lambda: bearer.get(
                 f"{url}/api/v1/orders?limit={PAGE}&offset={near_end}", timeout=30
@@ -242,6 +248,11 @@ def main():
                 "cursor near end / first page",
                 ("api key, cursor near end", "api key, first page"),
                 1.3,
+            ),
+            (
+                "first page, count=exact / first page",
+                ("api key, first page, count=exact", "api key, first page"),
+                None,
             ),
             (
                 "offset near end / first page",

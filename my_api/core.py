@@ -13,7 +13,9 @@ import datetime
 import hashlib
 import json
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -131,6 +133,90 @@ def side_env():
         yield api.Environment(cr, SUPERUSER_ID, {})
 
 
+class _BookkeepingConnections:
+    """Autocommit connections for one-statement bookkeeping writes.
+
+    A rate-limit hit, a request-log line or a key's last use is a single
+    statement that must commit whatever the request does. On a connection
+    in autocommit mode that is one round trip, where a cursor borrowed from
+    Odoo's pool costs a reset, a BEGIN, the statement, a COMMIT and a
+    rollback on close. A few idle connections per database are kept by each
+    process (never shared across a fork) and closed after IDLE_TIMEOUT.
+    """
+
+    MAX_IDLE = 4
+    IDLE_TIMEOUT = 600  # seconds, as Odoo's own pool
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle = {}  # dbname -> [(connection, last used)]
+        self._pid = os.getpid()
+
+    def _take(self, dbname):
+        now = time.monotonic()
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's sockets are not ours
+                self._idle, self._pid = {}, os.getpid()
+            idle = self._idle.setdefault(dbname, [])
+            stale = [cnx for cnx, used in idle if now - used > self.IDLE_TIMEOUT]
+            idle[:] = [(cnx, used) for cnx, used in idle if now - used <= self.IDLE_TIMEOUT]
+            cnx = idle.pop()[0] if idle else None
+        for old in stale:
+            old.close()
+        if cnx is None or cnx.closed:
+            _db, info = sql_db.connection_info_for(dbname)
+            cnx = psycopg2.connect(**info)
+            cnx.autocommit = True
+        return cnx
+
+    def _give_back(self, dbname, cnx):
+        with self._lock:
+            idle = self._idle.setdefault(dbname, [])
+            if len(idle) < self.MAX_IDLE and self._pid == os.getpid():
+                idle.append((cnx, time.monotonic()))
+                return
+        cnx.close()
+
+    def execute(self, dbname, query, fetch):
+        for attempt in (1, 2):
+            cnx = self._take(dbname)
+            try:
+                with cnx.cursor() as cur:
+                    cur.execute(query.code, query.params)
+                    row = cur.fetchone() if fetch else None
+            except psycopg2.OperationalError:
+                # a connection closed by the server (restart, dropped
+                # database, idle timeout): retry once on a fresh one
+                cnx.close()
+                if attempt == 2:
+                    raise
+                continue
+            except Exception:
+                cnx.close()
+                raise
+            self._give_back(dbname, cnx)
+            return row
+        return None
+
+
+_bookkeeping = _BookkeepingConnections()
+
+
+def side_execute(query, fetch=False):
+    """Run one SQL statement (an `odoo.tools.SQL`) in a transaction of its
+    own, committed at once; return its first row when `fetch`.
+
+    Same purpose as side_env() for single statements, at a fraction of the
+    cost. Under Odoo's test mode, where every cursor is a TestCursor sharing
+    the test's transaction, it runs on a side_env() cursor instead.
+    """
+    if not isinstance(request.env.cr, sql_db.Cursor):  # a TestCursor
+        with side_env() as env:
+            env.cr.execute(query)
+            return env.cr.fetchone() if fetch else None
+    return _bookkeeping.execute(request.env.cr.dbname, query, fetch)
+
+
 def read_committed(cr):
     """Run this cursor's transaction at READ COMMITTED.
 
@@ -166,8 +252,7 @@ def log_request(status):
         "ip": httprequest.remote_addr,
     }
     try:
-        with side_env() as env:
-            env["api.request.log"]._insert(values)
+        side_execute(request.env["api.request.log"]._insert_query(values))
     except psycopg2.Error:
         # the log is bookkeeping: never fail or alter the answer because of it
         _logger.warning("could not write the /api/v1 request log (request_id=%s)", ctx.request_id)
@@ -202,7 +287,7 @@ def to_json_value(value):
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.isoformat(timespec="seconds") + "Z"
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value

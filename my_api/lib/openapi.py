@@ -56,7 +56,13 @@ def _components_base():
         "properties": {
             "total": {
                 "type": ["integer", "null"],
-                "description": "Matching records; null on cursor pages",
+                "description": "Matching records; null on cursor pages. Exact up to the "
+                "count limit (10,000 by default); above it a lower bound, unless the "
+                "call sent count=exact",
+            },
+            "total_exact": {
+                "type": ["boolean", "null"],
+                "description": "false when total is a lower bound; null on cursor pages",
             },
             "limit": {"type": "integer"},
             "offset": {"type": ["integer", "null"]},
@@ -113,6 +119,13 @@ def _components_base():
                 "in": "query",
                 "description": "Opaque next_cursor of the previous page (keyset pagination)",
                 "schema": {"type": "string"},
+            },
+            "count": {
+                "name": "count",
+                "in": "query",
+                "description": "exact: count every matching record for total, however "
+                "many (by default the count stops at the count limit)",
+                "schema": {"type": "string", "enum": ["exact"]},
             },
             "updated_since": {
                 "name": "updated_since",
@@ -184,6 +197,7 @@ def _resource_paths(desc):
             {"$ref": "#/components/parameters/limit"},
             {"$ref": "#/components/parameters/offset"},
             {"$ref": "#/components/parameters/cursor"},
+            {"$ref": "#/components/parameters/count"},
             {"$ref": "#/components/parameters/updated_since"},
             {
                 "name": "order",

@@ -24,19 +24,22 @@ class ApiRateCounter(models.Model):
     @api.model
     def _hit(self, bucket, window_start):
         """Count one request; return the number of requests in the window."""
-        self.env.cr.execute(
-            SQL(
-                """
+        self.env.cr.execute(self._hit_query(bucket, window_start))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _hit_query(self, bucket, window_start):
+        """The atomic upsert behind _hit, returning the window's count."""
+        return SQL(
+            """
                 INSERT INTO api_rate_counter (bucket, window_start, hits) VALUES (%s, %s, 1)
                 ON CONFLICT (bucket, window_start)
                 DO UPDATE SET hits = api_rate_counter.hits + 1
                 RETURNING hits
                 """,
-                bucket,
-                window_start,
-            )
+            bucket,
+            window_start,
         )
-        return self.env.cr.fetchone()[0]
 
     @api.autovacuum
     def _gc_counters(self):

@@ -29,24 +29,23 @@ class ApiRequestLog(models.Model):
     ip = fields.Char("IP Address", readonly=True)
 
     @api.model
-    def _insert(self, values):
-        self.env.cr.execute(
-            SQL(
-                """
+    def _insert_query(self, values):
+        """The INSERT of one log line (run by my_api.core.side_execute)."""
+        return SQL(
+            """
                 INSERT INTO api_request_log (create_date, method, path, status, duration_ms,
                        user_id, auth_method, credential, request_id, ip)
                 VALUES (now() at time zone 'utc', %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
-                values["method"],
-                values["path"],
-                values["status"],
-                values["duration_ms"],
-                values["user_id"],
-                values["auth_method"],
-                values["credential"],
-                values["request_id"],
-                values["ip"],
-            )
+            values["method"],
+            values["path"],
+            values["status"],
+            values["duration_ms"],
+            values["user_id"],
+            values["auth_method"],
+            values["credential"],
+            values["request_id"],
+            values["ip"],
         )
 
     @api.autovacuum

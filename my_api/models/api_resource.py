@@ -35,15 +35,34 @@ from ..lib.openapi import build_document
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# An offset page's total is counted exactly up to this many records; above
+# it the count stops there (the total is then a lower bound, total_exact is
+# false) unless the call asks for ?count=exact. As Odoo's web client does.
+DEFAULT_COUNT_LIMIT = 10000
 MAX_BATCH = 200
 OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
 
 
 def ref(record, name=None):
-    """`{"id", "name"}` of a many2one value, or None when it is empty."""
+    """`{"id", "name"}` of a many2one value, or None when it is empty.
+
+    The name is read as Odoo's own read() reads the name of a many2one
+    value: with sudo, so that whoever may read a record also sees the name
+    of what it points to (an order's customer of another company, say)
+    instead of a 403 for the whole page. Every other field of the linked
+    record is read with the caller's rights.
+    """
     if not record:
         return None
-    return {"id": record.id, "name": name if name is not None else record.name}
+    return {"id": record.id, "name": name if name is not None else record.sudo().name}
+
+
+def names_of(records):
+    """{id: name} of many2one values, read as ref() reads them, in one go
+    (for pages: one sudo() and one query rather than one per row)."""
+    records = records.sudo()
+    records.fetch(["name"])  # just the name, not every prefetchable column
+    return dict(zip(records.ids, records.mapped("name"), strict=True))
 
 
 def eq(field_name):
@@ -195,6 +214,12 @@ class ApiResource(models.AbstractModel):
         return int(value) if value and value.isdigit() and int(value) > 0 else MAX_LIMIT
 
     @api.model
+    def _api_count_limit(self):
+        """Records an offset page counts exactly (0: no limit)."""
+        value = self.env["ir.config_parameter"].sudo().get_param("my_api.count_limit")
+        return int(value) if value and value.isdigit() else DEFAULT_COUNT_LIMIT
+
+    @api.model
     def _api_resolve(self, ident):
         """Find one record by id, `ref:<external ref>` or `xid:<module.name>`."""
         records = self._api_records()
@@ -230,7 +255,15 @@ class ApiResource(models.AbstractModel):
     @api.model
     def _api_parse_list_params(self, args):
         """Validate query parameters of a list call; return a dict."""
-        allowed = {"limit", "offset", "cursor", "order", "updated_since", *self._api_filters}
+        allowed = {
+            "limit",
+            "offset",
+            "cursor",
+            "order",
+            "updated_since",
+            "count",
+            *self._api_filters,
+        }
         unknown = sorted(set(args) - allowed)
         if unknown:
             raise ApiError(
@@ -249,6 +282,14 @@ class ApiResource(models.AbstractModel):
         }
         if params["cursor"] is not None and "offset" in args:
             raise ApiError(400, "use either offset or cursor, not both", "bad_request")
+        if args.get("count", "exact") != "exact":
+            raise ApiError(
+                400,
+                "count must be exact (or left out)",
+                "validation_error",
+                [{"field": "count", "issue": "invalid_value"}],
+            )
+        params["exact_count"] = "count" in args
         order = args.get("order", self._api_default_order)
         key = order.lstrip("-")
         if key not in self._api_orders:
@@ -291,7 +332,7 @@ class ApiResource(models.AbstractModel):
         domain = self._api_base_domain() + params["domain"]
         records = self._api_records()
         secret = self._api_cursor_secret()
-        total = None
+        total, total_exact = None, True
         if params["cursor"]:
             try:
                 last_value, last_id = decode_cursor(secret, order, params["cursor"])
@@ -323,11 +364,14 @@ class ApiResource(models.AbstractModel):
             if len(found) <= params["limit"] and (found or not params["offset"]):
                 total = params["offset"] + len(found)
             else:
-                total = records.search_count(domain)
+                total, total_exact = self._api_count(records, domain, params)
+                # never less than what this page itself proves exists
+                total = max(total, params["offset"] + len(found))
         has_more = len(found) > params["limit"]
         page = found[: params["limit"]]
         pagination = {
             "total": total,
+            "total_exact": None if total is None else total_exact,
             "limit": params["limit"],
             "offset": None if params["cursor"] else params["offset"],
             "has_more": has_more,
@@ -341,6 +385,18 @@ class ApiResource(models.AbstractModel):
                 value = str(value) if not isinstance(value, int | float | str) else value
             pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
         return self._api_render(page), pagination
+
+    @api.model
+    def _api_count(self, records, domain, params):
+        """(total, exact) of an offset page: an exact count up to the count
+        limit; above it the count stops (a lower bound) unless the call
+        asked for ?count=exact. Counting 200,000 orders costs more than
+        reading the page; counting 10,000 does not."""
+        cap = 0 if params["exact_count"] else self._api_count_limit()
+        if not cap:
+            return records.search_count(domain), True
+        counted = records.search_count(domain, limit=cap + 1)
+        return (counted, True) if counted <= cap else (cap, False)
 
     # ----------------------------------------------------------------- get
     @api.model

@@ -22,7 +22,7 @@ from odoo.http import request
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
-from ..core import ApiError, Credential, ensure_context, log_request, side_env
+from ..core import ApiError, Credential, ensure_context, log_request, side_execute
 
 DEFAULT_APIKEY_CACHE_TTL = 30
 DEFAULT_RATE_LIMIT = 600  # requests per window and credential
@@ -89,7 +89,10 @@ class IrHttp(models.AbstractModel):
             raise _unauthorized(
                 "authentication required: send a session cookie or a Bearer token", None
             )
-        share = credential.extra["share"] if "share" in credential.extra else request.env.user.share
+        if "share" in credential.extra:
+            share = credential.extra["share"]
+        else:  # groups are cached per user: no read of the whole res.users row
+            share = not request.env.user._is_internal()
         ctx.credential = credential
         if share:
             raise ApiError(403, "the REST API is open to internal users only", "forbidden")
@@ -126,13 +129,18 @@ class IrHttp(models.AbstractModel):
         now = time.time()
         window_start = int(now // window * window)
         hits = 0
-        with side_env() as env:
-            if limit:
-                start = datetime.datetime.fromtimestamp(window_start, datetime.timezone.utc)
-                hits = env["api.rate.counter"]._hit(credential.bucket, start.replace(tzinfo=None))
-            if touch_key:
-                env["api.key.usage"]._touch(credential.key_id, request.httprequest.remote_addr)
+        if limit:
+            start = datetime.datetime.fromtimestamp(window_start, datetime.timezone.utc)
+            query = self.env["api.rate.counter"]._hit_query(
+                credential.bucket, start.replace(tzinfo=None)
+            )
+            hits = side_execute(query, fetch=True)[0]
         if touch_key:
+            side_execute(
+                self.env["api.key.usage"]._touch_query(
+                    credential.key_id, request.httprequest.remote_addr
+                )
+            )
             _key_usage_written[usage_key] = now_mono
         if not limit:
             return

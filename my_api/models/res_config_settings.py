@@ -15,6 +15,12 @@ class ResConfigSettings(models.TransientModel):
     api_max_page_size = fields.Integer(
         "API maximum page size", config_parameter="my_api.max_page_size"
     )
+    api_count_limit = fields.Integer(
+        "API exact count limit",
+        config_parameter="my_api.count_limit",
+        help="An offset page's total is exact up to this many records and a lower bound "
+        "above (unless the call sends count=exact); 0 always counts every record.",
+    )
     api_max_body_bytes = fields.Integer(
         "API maximum body size (bytes)", config_parameter="my_api.max_body_bytes"
     )

@@ -2,7 +2,7 @@ from odoo import api, models
 
 from ..core import ApiError
 from ..lib import schema as s
-from ..models.api_resource import eq, ref
+from ..models.api_resource import eq, names_of, ref
 
 MOVE_TYPES = ["out_invoice", "out_refund", "in_invoice", "in_refund"]
 STATES = ["draft", "posted", "cancel"]
@@ -93,6 +93,7 @@ class ApiResourceInvoice(models.AbstractModel):
 
     @api.model
     def _api_render(self, records, detail=False):
+        partner_names = names_of(records.partner_id)
         rows = []
         for move in records:
             row = {
@@ -101,7 +102,7 @@ class ApiResourceInvoice(models.AbstractModel):
                 "move_type": move.move_type,
                 "state": move.state,
                 "payment_state": move.payment_state,
-                "partner": ref(move.partner_id),
+                "partner": ref(move.partner_id, partner_names.get(move.partner_id.id)),
                 "invoice_date": move.invoice_date or None,
                 "invoice_date_due": move.invoice_date_due or None,
                 "origin": move.invoice_origin or None,

@@ -1,8 +1,9 @@
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from ..core import ApiError
 from ..lib import schema as s
-from ..models.api_resource import eq, ref
+from ..models.api_resource import eq, names_of, ref
 
 STATES = ["draft", "sent", "sale", "cancel"]
 
@@ -142,13 +143,24 @@ class ApiResourceOrder(models.AbstractModel):
     @api.model
     def _api_render(self, records, detail=False):
         # fetch just the columns rendered (the ORM would otherwise load every
-        # prefetchable column of sale.order and res.partner): one query each
-        records.fetch(
-            [*self._api_list_fields, "order_line"]
-            + (["amount_untaxed", "amount_tax"] if detail else [])
-        )
-        records.partner_id.fetch(["name", "email"] if detail else ["name"])
-        records.currency_id.fetch(["name"])
+        # prefetchable column of sale.order and res.partner): one query each.
+        # A list page comes from search_fetch(_api_list_fields) already.
+        if detail:
+            records.fetch([*self._api_list_fields, "order_line", "amount_untaxed", "amount_tax"])
+        partner_names = names_of(records.partner_id)
+        if detail:
+            records.partner_id.fetch(["email"])
+        currency_names = names_of(records.currency_id)
+        if detail:
+            line_counts = {order.id: len(order.order_line) for order in records}
+        else:
+            # a count per order, in one grouped query under the caller's
+            # record rules (_search applies them), rather than every line id
+            # of the page and a record per line
+            query = self.env["sale.order.line"]._search([("order_id", "in", records.ids)])
+            column = SQL.identifier(query.table, "order_id")
+            query.groupby = column
+            line_counts = dict(self.env.execute_query(query.select(column, SQL("COUNT(*)"))))
         rows = []
         for order in records:
             partner = order.partner_id
@@ -156,12 +168,12 @@ class ApiResourceOrder(models.AbstractModel):
                 "id": order.id,
                 "name": order.name,
                 "external_ref": order.client_order_ref or None,
-                "partner": ref(partner),
+                "partner": ref(partner, partner_names.get(partner.id)),
                 "date_order": order.date_order,
                 "state": order.state,
-                "currency": order.currency_id.name,
+                "currency": currency_names.get(order.currency_id.id),
                 "amount_total": order.amount_total,
-                "line_count": len(order.order_line),
+                "line_count": line_counts.get(order.id, 0),
                 "updated_at": order.write_date,
             }
             if detail:

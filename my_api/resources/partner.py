@@ -2,7 +2,7 @@ from odoo import api, models
 
 from ..core import ApiError
 from ..lib import schema as s
-from ..models.api_resource import eq, ilike, orm_values, ref
+from ..models.api_resource import eq, ilike, names_of, orm_values, ref
 
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True)
 
@@ -70,12 +70,13 @@ class ApiResourcePartner(models.AbstractModel):
 
     @api.model
     def _api_render(self, records, detail=False):
+        parent_names = names_of(records.parent_id)
         return [
             {
                 "id": partner.id,
                 "name": partner.name,
                 "is_company": partner.is_company,
-                "parent": ref(partner.parent_id),
+                "parent": ref(partner.parent_id, parent_names.get(partner.parent_id.id)),
                 "ref": partner.ref or None,
                 "email": partner.email or None,
                 "phone": partner.phone or None,

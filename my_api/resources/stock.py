@@ -1,7 +1,7 @@
 from odoo import api, models
 
 from ..lib import schema as s
-from ..models.api_resource import eq, ref
+from ..models.api_resource import eq, names_of, ref
 
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")})
 
@@ -53,6 +53,7 @@ class ApiResourceStock(models.AbstractModel):
 
     @api.model
     def _api_render(self, records, detail=False):
+        lot_names = names_of(records.lot_id)
         return [
             {
                 "id": quant.id,
@@ -62,7 +63,7 @@ class ApiResourceStock(models.AbstractModel):
                     "default_code": quant.product_id.default_code or None,
                 },
                 "location": {"id": quant.location_id.id, "name": quant.location_id.complete_name},
-                "lot": ref(quant.lot_id),
+                "lot": ref(quant.lot_id, lot_names.get(quant.lot_id.id)),
                 "quantity": quant.quantity,
                 "reserved_quantity": quant.reserved_quantity,
                 "available_quantity": quant.quantity - quant.reserved_quantity,

@@ -56,13 +56,39 @@ class TestPagination(ApiCase):
         self.assertEqual(len(body["data"]), 2)
         self.assertEqual(
             body["pagination"],
-            {"total": 12, "limit": 5, "offset": 10, "has_more": False, "next_cursor": None},
+            {
+                "total": 12,
+                "total_exact": True,
+                "limit": 5,
+                "offset": 10,
+                "has_more": False,
+                "next_cursor": None,
+            },
         )
         body = self.api(
             "GET", f"/api/v1/orders?partner_id={self.customer.id}&limit=5&offset=5", key=self.key
         ).json()
         self.assertEqual(body["pagination"]["total"], 12)
         self.assertTrue(body["pagination"]["has_more"])
+
+    def test_total_stops_at_the_count_limit_unless_asked_exact(self):
+        def pagination(query):
+            url = f"/api/v1/orders?partner_id={self.customer.id}&limit=2{query}"
+            body = self.api("GET", url, key=self.key).json()
+            return body["pagination"]["total"], body["pagination"]["total_exact"]
+
+        self.assertEqual(pagination(""), (12, True))
+        self.env["ir.config_parameter"].set_param("my_api.count_limit", "5")
+        self.assertEqual(pagination(""), (5, False))
+        # a lower bound never below what the page itself shows: 8 skipped + 3 read
+        self.assertEqual(pagination("&offset=8"), (11, False))
+        self.assertEqual(pagination("&count=exact"), (12, True))
+        self.assertEqual(pagination("&offset=10"), (12, True))  # the last page knows
+        self.env["ir.config_parameter"].set_param("my_api.count_limit", "0")
+        self.assertEqual(pagination(""), (12, True))
+        response = self.api("GET", "/api/v1/orders?count=fast", key=self.key)
+        self.assertError(response, 400, "validation_error")
+        self.assertEqual(response.json()["error"]["details"][0]["field"], "count")
 
     def test_limit_is_capped_and_bad_cursors_refused(self):
         body = self.api("GET", "/api/v1/orders?limit=5000", key=self.key).json()
