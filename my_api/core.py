@@ -140,11 +140,11 @@ class _BookkeepingConnections:
     statement that must commit whatever the request does. On a connection
     in autocommit mode that is one round trip, where a cursor borrowed from
     Odoo's pool costs a reset, a BEGIN, the statement, a COMMIT and a
-    rollback on close. A few idle connections per database are kept by each
+    rollback on close. Some idle connections per database are kept by each
     process (never shared across a fork) and closed after IDLE_TIMEOUT.
     """
 
-    MAX_IDLE = 4
+    MAX_IDLE = 8  # per database: a threaded server's concurrent requests
     IDLE_TIMEOUT = 600  # seconds, as Odoo's own pool
 
     def __init__(self):
@@ -184,13 +184,15 @@ class _BookkeepingConnections:
                 with cnx.cursor() as cur:
                     cur.execute(query.code, query.params)
                     row = cur.fetchone() if fetch else None
-            except psycopg2.OperationalError:
-                # a connection closed by the server (restart, dropped
-                # database, idle timeout): retry once on a fresh one
-                cnx.close()
-                if attempt == 2:
+            except psycopg2.Error:
+                if not cnx.closed:  # autocommit: the connection is still usable
+                    self._give_back(dbname, cnx)
                     raise
-                continue
+                if attempt == 1:
+                    # closed by the server (restart, terminated backend):
+                    # retry once on a fresh connection
+                    continue
+                raise
             except Exception:
                 cnx.close()
                 raise
@@ -229,15 +231,17 @@ def read_committed(cr):
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
 
-def log_request(status):
-    """Write the request log line of this request (once)."""
+def request_log_query(status):
+    """The request log INSERT of this request, or None when it is not to be
+    logged (or already was). The request then counts as logged: for callers
+    that write the line together with a statement of their own."""
     ctx = current_context()
     if ctx is None or ctx.logged or not request.db:
-        return
+        return None
     ctx.logged = True
     mode = request.env["ir.config_parameter"].sudo().get_param("my_api.request_log", "all")
     if mode == "none" or (mode == "errors" and status < 400):
-        return
+        return None
     credential = ctx.credential
     httprequest = request.httprequest
     values = {
@@ -251,11 +255,22 @@ def log_request(status):
         "request_id": ctx.request_id,
         "ip": httprequest.remote_addr,
     }
+    return request.env["api.request.log"]._insert_query(values)
+
+
+def log_request(status):
+    """Write the request log line of this request (once)."""
+    query = request_log_query(status)
+    if query is None:
+        return
     try:
-        side_execute(request.env["api.request.log"]._insert_query(values))
+        side_execute(query)
     except psycopg2.Error:
         # the log is bookkeeping: never fail or alter the answer because of it
-        _logger.warning("could not write the /api/v1 request log (request_id=%s)", ctx.request_id)
+        _logger.warning(
+            "could not write the /api/v1 request log (request_id=%s)",
+            current_context().request_id,
+        )
 
 
 def new_request_id():

@@ -149,7 +149,10 @@ class ApiResourceOrder(models.AbstractModel):
             records.fetch([*self._api_list_fields, "order_line", "amount_untaxed", "amount_tax"])
         partner_names = names_of(records.partner_id)
         if detail:
-            records.partner_id.fetch(["email"])
+            # the email only of a customer the caller may read (the name, as
+            # ref() says, of any)
+            readable_partners = records.partner_id._filtered_access("read")
+            readable_partners.fetch(["email"])
         currency_names = names_of(records.currency_id)
         if detail:
             line_counts = {order.id: len(order.order_line) for order in records}
@@ -177,7 +180,9 @@ class ApiResourceOrder(models.AbstractModel):
                 "updated_at": order.write_date,
             }
             if detail:
-                row["partner"]["email"] = partner.email or None
+                row["partner"]["email"] = (
+                    partner.email or None if partner in readable_partners else None
+                )
                 row["amount_untaxed"] = order.amount_untaxed
                 row["amount_tax"] = order.amount_tax
                 row["lines"] = [

@@ -116,6 +116,24 @@ class TestOrders(ApiCase):
         self.assertError(self.api("POST", "/api/v1/orders", key=key, body=body), 403, "forbidden")
         self.assertEqual(self.env["sale.order"].search_count([]), count)
 
+    def test_customer_the_user_cannot_read_is_named_not_refused(self):
+        """As Odoo's read() names a many2one value: the order shows its
+        customer's name, never the customer's other fields."""
+        other = self.env["res.company"].create({"name": "Elsewhere Co"})
+        customer = self.env["res.partner"].create({"name": "Far Customer", "email": "far@x.test"})
+        order = self.new_order(partner=customer)
+        customer.company_id = other  # now hidden from the salesman by res.partner's rule
+        self.assertFalse(customer.with_user(self.salesman).has_access("read"))
+        listed = self.api("GET", f"/api/v1/orders?partner_id={customer.id}", key=self.key)
+        self.assertEqual(listed.status_code, 200, listed.text)
+        self.assertEqual(
+            listed.json()["data"][0]["partner"], {"id": customer.id, "name": "Far Customer"}
+        )
+        detail = self.api("GET", f"/api/v1/orders/{order.id}", key=self.key)
+        self.assertEqual(detail.status_code, 200, detail.text)
+        partner = detail.json()["data"]["partner"]
+        self.assertEqual((partner["name"], partner["email"]), ("Far Customer", None))
+
     def test_record_rule_hides_other_company_orders(self):
         other = self.env["res.company"].create({"name": "Other Co"})
         hidden = self.new_order(company_id=other.id)

@@ -54,9 +54,8 @@ class WebhookEvent(models.Model):
     _order = "id desc"
     _rec_name = "event_id"
 
-    source_id = fields.Many2one(
-        "webhook.source", required=True, ondelete="cascade", index=True, readonly=True
-    )
+    # indexed by the (source_id, event_id) unique constraint
+    source_id = fields.Many2one("webhook.source", required=True, ondelete="cascade", readonly=True)
     event_id = fields.Char("Event ID", required=True, readonly=True)
     event_type = fields.Char(readonly=True, index=True)
     payload = fields.Text(readonly=True, help="The body exactly as received.")

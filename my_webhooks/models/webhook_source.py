@@ -16,14 +16,15 @@
    `{"status": "duplicate"}` and counted on the original;
 6. wake the processing cron (async, the default) or process at once (sync).
 
-Intake runs in the request's own transaction, restarted at READ COMMITTED
-before anything is read: Odoo's REPEATABLE READ would turn a conflict with
-an original committed after the transaction's snapshot into a serialization
-failure (and a replay of the whole request), while at READ COMMITTED
-`ON CONFLICT DO NOTHING` waits for the concurrent insert and then skips, and
-the duplicate counter sees the committed original. One connection per
-delivery, like any other route, so that bursts of retries cannot exhaust the
-connection pool.
+Queued (async) intake inserts the event in a statement of its own,
+committed at once, on one of my_api's bookkeeping connections
+(`side_execute`): PostgreSQL runs it at READ COMMITTED, where
+`ON CONFLICT DO NOTHING` waits for a concurrent insert of the same event
+and then skips it. Sync intake, and the counting of a duplicate, run in the
+request's own transaction, restarted at READ COMMITTED first: Odoo's
+REPEATABLE READ would turn a conflict with an original committed after the
+transaction's snapshot into a serialization failure (and a replay of the
+whole request), and would not see that original to count the duplicate on.
 """
 
 import json
@@ -37,7 +38,13 @@ from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import API_PREFIX, ApiError, read_committed
+from odoo.addons.my_api.core import (
+    API_PREFIX,
+    ApiError,
+    read_committed,
+    request_log_query,
+    side_execute,
+)
 
 from ..lib.verify import (
     DEFAULT_TOLERANCE,
@@ -313,14 +320,6 @@ class WebhookSource(models.Model):
         acceptable); `headers` the request headers (werkzeug Headers or a
         dict); `content_length` the announced length, if any.
         """
-        cr = self.env.cr
-        if isinstance(cr, sql_db.Cursor):  # a test cursor shares the test's transaction
-            # Run this request's transaction at READ COMMITTED (see the module
-            # docstring). Odoo has normally sent no query in it yet; if it
-            # has, nothing was written: start it anew.
-            if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
-                cr.rollback()
-            read_committed(cr)
         config = self._webhook_config(slug) if SLUG_RE.match(slug) else None
         if not config:
             raise ApiError(404, f"no active webhook source {slug!r}", "not_found")
@@ -369,14 +368,30 @@ class WebhookSource(models.Model):
             ),
             "request_id": request_id,
         }
-        new_id = source._webhook_store(values, wake_cron=config["processing"] == "async")
+        if config["processing"] == "sync":
+            self._webhook_read_committed()
+            new_id = source._webhook_store(values, wake_cron=False)
+        else:
+            new_id = source._webhook_store_queued(values)
         if new_id is None:
+            self._webhook_read_committed()
             source._webhook_count_duplicate(event_id)
             return 200, {"status": "duplicate", "event_id": event_id}
         if config["processing"] == "sync":
             # the insert above holds the new row's lock: nobody else takes it
             self.env["webhook.event"]._process_one(new_id)
         return 200, {"status": "accepted", "event_id": event_id}
+
+    @api.model
+    def _webhook_read_committed(self):
+        """Run the rest of this request's transaction at READ COMMITTED (see
+        the module docstring). Nothing was written in it yet: if Odoo has
+        already sent a query, it is started anew."""
+        cr = self.env.cr
+        if isinstance(cr, sql_db.Cursor):  # a test cursor shares the test's transaction
+            if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
+                cr.rollback()
+            read_committed(cr)
 
     @api.model
     @tools.ormcache("slug")
@@ -411,36 +426,79 @@ class WebhookSource(models.Model):
         self.env.registry.clear_cache()  # _webhook_config
         return result
 
-    def _webhook_store(self, values, wake_cron=True):
-        """Insert the event unless (source, event id) exists; return its id or None."""
+    def _webhook_insert_query(self, values):
+        """INSERT of the event unless (source, event id) exists, RETURNING id."""
         self.ensure_one()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO webhook_event (
-                    source_id, event_id, event_type, payload, headers, request_id,
-                    state, attempts, duplicate_count, received_at,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT %s, %s, %s, %s, %s, %s, 'received', 0, 0, t.now, %s, t.now, %s, t.now
-                  FROM (SELECT now() AT TIME ZONE 'UTC' AS now) t
-                ON CONFLICT (source_id, event_id) DO NOTHING
-                RETURNING id
-                """,
-                self.id,
-                values["event_id"],
-                values["event_type"],
-                values["payload"],
-                values["headers"],
-                values["request_id"],
-                SUPERUSER_ID,
-                SUPERUSER_ID,
-            )
+        return SQL(
+            """
+            INSERT INTO webhook_event (
+                source_id, event_id, event_type, payload, headers, request_id,
+                state, attempts, duplicate_count, received_at,
+                create_uid, create_date, write_uid, write_date)
+            SELECT %s, %s, %s, %s, %s, %s, 'received', 0, 0, t.now, %s, t.now, %s, t.now
+              FROM (SELECT now() AT TIME ZONE 'UTC' AS now) t
+            ON CONFLICT (source_id, event_id) DO NOTHING
+            RETURNING id
+            """,
+            self.id,
+            values["event_id"],
+            values["event_type"],
+            values["payload"],
+            values["headers"],
+            values["request_id"],
+            SUPERUSER_ID,
+            SUPERUSER_ID,
         )
+
+    def _webhook_store(self, values, wake_cron=True):
+        """Insert the event unless (source, event id) exists, in the request's
+        transaction; return its id or None."""
+        cr = self.env.cr
+        cr.execute(self._webhook_insert_query(values))
         row = cr.fetchone()
         if row and wake_cron:
             self._webhook_wake_cron()
         return row[0] if row else None
+
+    def _webhook_store_queued(self, values):
+        """Store an event for the processing cron; return its id or None.
+
+        One statement in a transaction of its own, committed at once
+        (my_api.core.side_execute: one round trip, while the request's own
+        transaction stays read-only): the insert, and the check for a due
+        trigger of the processing cron explained in _webhook_wake_cron. The
+        KEY SHARE lock on that trigger is held until the statement commits,
+        and so until the event is visible. The request log line of the
+        delivery is written by the same statement. Only when no trigger is pending
+        is one created, in the request's transaction (then the cron is
+        notified after its commit); were that commit to fail, the event
+        would wait for the cron's next regular run.
+        """
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
+        # the answer is 200 from here on, new event or duplicate: its request
+        # log line goes in the same statement
+        log = request_log_query(200)
+        new_id, pending = side_execute(
+            SQL(
+                """
+                WITH new_event AS (%s),
+                     pending AS (
+                        SELECT 1 FROM ir_cron_trigger
+                         WHERE cron_id = %s AND call_at <= %s
+                         LIMIT 1
+                         FOR KEY SHARE SKIP LOCKED)%s
+                SELECT (SELECT id FROM new_event), EXISTS (SELECT 1 FROM pending)
+                """,
+                self._webhook_insert_query(values),
+                cron_id,
+                fields.Datetime.now(),
+                SQL(", logged AS (%s)", log) if log else SQL(),
+            ),
+            fetch=True,
+        )
+        if new_id and not pending:
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
+        return new_id
 
     def _webhook_wake_cron(self):
         """Make sure the processing cron runs after this transaction commits.

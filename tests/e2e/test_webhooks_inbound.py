@@ -69,13 +69,14 @@ def test_fifty_concurrent_identical_deliveries_are_processed_once(odoo_url, api_
     answers = []
     lock = threading.Lock()
 
-    def deliver():
+    def deliver(number):
         barrier.wait()
-        response = requests.post(url, data=body, headers=headers, timeout=120)
+        request_headers = {**headers, "X-Request-Id": f"{marker}-{number}"}
+        response = requests.post(url, data=body, headers=request_headers, timeout=120)
         with lock:
             answers.append((response.status_code, response.json()))
 
-    threads = [threading.Thread(target=deliver) for _ in range(50)]
+    threads = [threading.Thread(target=deliver, args=(number,)) for number in range(50)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -115,6 +116,19 @@ def test_fifty_concurrent_identical_deliveries_are_processed_once(odoo_url, api_
         domain=[["name", "=", f"whe2e pi_{marker}"]],
     )
     assert partners == 1
+    # each delivery has its request log line (written with the event's insert)
+    logged = json2(
+        odoo_url,
+        api_key,
+        "api.request.log",
+        "search_read",
+        domain=[["request_id", "=like", f"{marker}-%"]],
+        fields=["status", "path"],
+    )
+    assert len(logged) == 50, logged
+    assert {(line["status"], line["path"]) for line in logged} == {
+        (200, f"/api/v1/webhooks/{slug}")
+    }
 
 
 def test_refused_delivery_stores_nothing_but_a_counter(odoo_url, api_key, slug):
