@@ -177,6 +177,13 @@ class _BookkeepingConnections:
                 return
         cnx.close()
 
+    def close_all(self):
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for cnx, _used in connections:
+                cnx.close()
+
     def execute(self, dbname, query, fetch):
         for attempt in (1, 2):
             cnx = self._take(dbname)

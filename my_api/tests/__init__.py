@@ -1,4 +1,5 @@
 from . import test_auth
+from . import test_bookkeeping
 from . import test_idempotency
 from . import test_openapi
 from . import test_orders
