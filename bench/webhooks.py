@@ -20,14 +20,19 @@ HTTP/1.1 keep-alive), then:
     getting the event (p50, p95).
 
 Figures are ratios and rates measured in one run on one machine; only the
-ratios carry over. Inbound intake (verified events per second at
-/api/v1/webhooks/<source>) has its own script, bench/webhooks_inbound.py:
-it needs a server without cron and a client of its own.
+ratios carry over.
+
+    python3 bench/webhooks.py --inbound --db-host ... [options of webhooks_inbound.py]
+
+measures inbound intake instead (verified events per second at
+/api/v1/webhooks/<source>): it runs bench/webhooks_inbound.py, which needs
+a server without cron and a client of its own.
 """
 
 import argparse
 import json
 import os
+import runpy
 import shutil
 import statistics
 import subprocess
@@ -280,6 +285,12 @@ print('BENCH ' + json.dumps(commits))
 
 
 def main():
+    if "--inbound" in sys.argv[1:]:
+        sys.argv = [str(Path(__file__).with_name("webhooks_inbound.py"))] + [
+            arg for arg in sys.argv[1:] if arg != "--inbound"
+        ]
+        runpy.run_path(sys.argv[0], run_name="__main__")
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db-host", default=os.environ.get("PGHOST", "localhost"))
     parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
