@@ -140,53 +140,88 @@ class _BookkeepingConnections:
     statement that must commit whatever the request does. On a connection
     in autocommit mode that is one round trip, where a cursor borrowed from
     Odoo's pool costs a reset, a BEGIN, the statement, a COMMIT and a
-    rollback on close. Some idle connections per database are kept by each
-    process (never shared across a fork) and closed after IDLE_TIMEOUT.
+    rollback on close. Each process (never sharing them across a fork)
+    keeps at most MAX_IDLE idle connections per database, closes those idle
+    for IDLE_TIMEOUT, and opens at most MAX_OPEN in all: beyond, `execute`
+    answers None and the caller uses Odoo's pool instead.
     """
 
     MAX_IDLE = 8  # per database: a threaded server's concurrent requests
+    MAX_OPEN = 16  # per process, all databases
     IDLE_TIMEOUT = 600  # seconds, as Odoo's own pool
 
     def __init__(self):
         self._lock = threading.Lock()
         self._idle = {}  # dbname -> [(connection, last used)]
+        self._open = 0  # connections of this process, idle or in use
         self._pid = os.getpid()
 
-    def _take(self, dbname):
+    def _take(self, dbname, fresh=False):
+        """An idle connection (a new one if `fresh` or none is idle), or
+        None when MAX_OPEN are open."""
         now = time.monotonic()
+        stale = []
         with self._lock:
             if self._pid != os.getpid():  # forked: the parent's sockets are not ours
-                self._idle, self._pid = {}, os.getpid()
+                self._idle, self._open, self._pid = {}, 0, os.getpid()
+            for name, idle in self._idle.items():
+                keep = []
+                for cnx, used in idle:
+                    old = fresh and name == dbname
+                    (stale if old or now - used > self.IDLE_TIMEOUT else keep).append((cnx, used))
+                idle[:] = keep
+            self._open -= len(stale)
             idle = self._idle.setdefault(dbname, [])
-            stale = [cnx for cnx, used in idle if now - used > self.IDLE_TIMEOUT]
-            idle[:] = [(cnx, used) for cnx, used in idle if now - used <= self.IDLE_TIMEOUT]
             cnx = idle.pop()[0] if idle else None
-        for old in stale:
+            if cnx is None:
+                if self._open >= self.MAX_OPEN:
+                    return None
+                self._open += 1
+        for old, _used in stale:
             old.close()
-        if cnx is None or cnx.closed:
-            _db, info = sql_db.connection_info_for(dbname)
-            cnx = psycopg2.connect(**info)
-            cnx.autocommit = True
+        if cnx is None:
+            try:
+                _db, info = sql_db.connection_info_for(dbname)
+                cnx = psycopg2.connect(**info)
+                cnx.autocommit = True
+            except Exception:
+                self._forget()
+                raise
         return cnx
+
+    def _forget(self):
+        with self._lock:
+            self._open -= 1
 
     def _give_back(self, dbname, cnx):
         with self._lock:
             idle = self._idle.setdefault(dbname, [])
-            if len(idle) < self.MAX_IDLE and self._pid == os.getpid():
+            if not cnx.closed and len(idle) < self.MAX_IDLE and self._pid == os.getpid():
                 idle.append((cnx, time.monotonic()))
                 return
+        self._discard(cnx)
+
+    def _discard(self, cnx):
         cnx.close()
+        self._forget()
 
     def close_all(self):
         with self._lock:
             idle, self._idle = self._idle, {}
+            self._open -= sum(len(connections) for connections in idle.values())
         for connections in idle.values():
             for cnx, _used in connections:
                 cnx.close()
 
     def execute(self, dbname, query, fetch):
+        """Run `query`; return (first row or None,), or None when no
+        connection may be opened now."""
         for attempt in (1, 2):
-            cnx = self._take(dbname)
+            # after a lost connection, the idle ones of that database are
+            # likely lost too (server restart): retry on a new one
+            cnx = self._take(dbname, fresh=attempt == 2)
+            if cnx is None:
+                return None
             try:
                 with cnx.cursor() as cur:
                     cur.execute(query.code, query.params)
@@ -195,16 +230,15 @@ class _BookkeepingConnections:
                 if not cnx.closed:  # autocommit: the connection is still usable
                     self._give_back(dbname, cnx)
                     raise
+                self._discard(cnx)
                 if attempt == 1:
-                    # closed by the server (restart, terminated backend):
-                    # retry once on a fresh connection
-                    continue
+                    continue  # closed by the server (restart, terminated backend)
                 raise
             except Exception:
-                cnx.close()
+                self._discard(cnx)
                 raise
             self._give_back(dbname, cnx)
-            return row
+            return (row,)
         return None
 
 
@@ -217,13 +251,16 @@ def side_execute(query, fetch=False):
 
     Same purpose as side_env() for single statements, at a fraction of the
     cost. Under Odoo's test mode, where every cursor is a TestCursor sharing
-    the test's transaction, it runs on a side_env() cursor instead.
+    the test's transaction, and when this process has as many bookkeeping
+    connections open as it may, it runs on a side_env() cursor instead.
     """
-    if not isinstance(request.env.cr, sql_db.Cursor):  # a TestCursor
-        with side_env() as env:
-            env.cr.execute(query)
-            return env.cr.fetchone() if fetch else None
-    return _bookkeeping.execute(request.env.cr.dbname, query, fetch)
+    if isinstance(request.env.cr, sql_db.Cursor):  # not a TestCursor
+        result = _bookkeeping.execute(request.env.cr.dbname, query, fetch)
+        if result is not None:
+            return result[0]
+    with side_env() as env:
+        env.cr.execute(query)
+        return env.cr.fetchone() if fetch else None
 
 
 def read_committed(cr):
@@ -240,12 +277,12 @@ def read_committed(cr):
 
 def request_log_query(status):
     """The request log INSERT of this request, or None when it is not to be
-    logged (or already was). The request then counts as logged: for callers
-    that write the line together with a statement of their own."""
+    logged (or already was). For callers that write the line together with
+    a statement of their own: once that statement succeeded, they call
+    request_logged() so that the request is not logged twice."""
     ctx = current_context()
     if ctx is None or ctx.logged or not request.db:
         return None
-    ctx.logged = True
     mode = request.env["ir.config_parameter"].sudo().get_param("my_api.request_log", "all")
     if mode == "none" or (mode == "errors" and status < 400):
         return None
@@ -265,9 +302,17 @@ def request_log_query(status):
     return request.env["api.request.log"]._insert_query(values)
 
 
+def request_logged():
+    """Mark the request as logged (see request_log_query)."""
+    ctx = current_context()
+    if ctx is not None:
+        ctx.logged = True
+
+
 def log_request(status):
     """Write the request log line of this request (once)."""
     query = request_log_query(status)
+    request_logged()  # even if writing fails: a request is logged at most once
     if query is None:
         return
     try:

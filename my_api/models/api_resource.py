@@ -364,9 +364,11 @@ class ApiResource(models.AbstractModel):
             if len(found) <= params["limit"] and (found or not params["offset"]):
                 total = params["offset"] + len(found)
             else:
-                total, total_exact = self._api_count(records, domain, params)
-                # never less than what this page itself proves exists
-                total = max(total, params["offset"] + len(found))
+                # past the end (an empty page) only an exact count tells how far
+                total, total_exact = self._api_count(records, domain, params, exact=not found)
+                if not total_exact:
+                    # a lower bound never below what this page proves exists
+                    total = max(total, params["offset"] + len(found))
         has_more = len(found) > params["limit"]
         page = found[: params["limit"]]
         pagination = {
@@ -387,12 +389,12 @@ class ApiResource(models.AbstractModel):
         return self._api_render(page), pagination
 
     @api.model
-    def _api_count(self, records, domain, params):
+    def _api_count(self, records, domain, params, exact=False):
         """(total, exact) of an offset page: an exact count up to the count
         limit; above it the count stops (a lower bound) unless the call
         asked for ?count=exact. Counting 200,000 orders costs more than
         reading the page; counting 10,000 does not."""
-        cap = 0 if params["exact_count"] else self._api_count_limit()
+        cap = 0 if exact or params["exact_count"] else self._api_count_limit()
         if not cap:
             return records.search_count(domain), True
         counted = records.search_count(domain, limit=cap + 1)

@@ -32,6 +32,10 @@ class TestBookkeepingConnections(TransactionCase):
             cr.execute("SELECT count(*) FROM api_request_log WHERE request_id = %s", [self.marker])
             return cr.fetchone()[0]
 
+    def _backend_pid(self):
+        (row,) = self.connections.execute(self.dbname, SQL("SELECT pg_backend_pid()"), True)
+        return row[0]
+
     def _insert(self):
         self.connections.execute(
             self.dbname,
@@ -47,12 +51,10 @@ class TestBookkeepingConnections(TransactionCase):
         self._insert()
         self.assertEqual(self._committed_rows(), 1)
         # the connection is reused: one backend for consecutive statements
-        first = self.connections.execute(self.dbname, SQL("SELECT pg_backend_pid()"), True)
-        second = self.connections.execute(self.dbname, SQL("SELECT pg_backend_pid()"), True)
-        self.assertEqual(first, second)
+        self.assertEqual(self._backend_pid(), self._backend_pid())
 
     def test_a_connection_closed_by_the_server_is_replaced(self):
-        (pid,) = self.connections.execute(self.dbname, SQL("SELECT pg_backend_pid()"), True)
+        pid = self._backend_pid()
         with db_connect(self.dbname).cursor() as cr:
             cr.execute("SELECT pg_terminate_backend(%s)", [pid])
             for _attempt in range(100):
@@ -62,12 +64,23 @@ class TestBookkeepingConnections(TransactionCase):
                 time.sleep(0.05)
         self._insert()  # on a fresh connection, nothing lost
         self.assertEqual(self._committed_rows(), 1)
-        (new_pid,) = self.connections.execute(self.dbname, SQL("SELECT pg_backend_pid()"), True)
-        self.assertNotEqual(new_pid, pid)
+        self.assertNotEqual(self._backend_pid(), pid)
 
     def test_a_failed_statement_raises_and_keeps_the_connection_usable(self):
+        pid = self._backend_pid()
         with self.assertRaises(psycopg2.errors.DivisionByZero) as caught:
             self.connections.execute(self.dbname, SQL("SELECT 1 / 0"), True)
         self.assertIn("division by zero", str(caught.exception))
+        self.assertEqual(self._backend_pid(), pid)  # the same connection, reused
         self._insert()
         self.assertEqual(self._committed_rows(), 1)
+
+    def test_no_more_than_max_open_connections(self):
+        self.connections.MAX_OPEN = 1
+        held = self.connections._take(self.dbname)  # in use by another request
+        try:
+            # no second connection: the caller falls back to Odoo's pool
+            self.assertIsNone(self.connections.execute(self.dbname, SQL("SELECT 1"), True))
+        finally:
+            self.connections._give_back(self.dbname, held)
+        self.assertEqual(self.connections.execute(self.dbname, SQL("SELECT 1"), True), ((1,),))

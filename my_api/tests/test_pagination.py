@@ -84,6 +84,7 @@ class TestPagination(ApiCase):
         self.assertEqual(pagination("&offset=8"), (11, False))
         self.assertEqual(pagination("&count=exact"), (12, True))
         self.assertEqual(pagination("&offset=10"), (12, True))  # the last page knows
+        self.assertEqual(pagination("&offset=1000"), (12, True))  # past the end: counted
         self.env["ir.config_parameter"].set_param("my_api.count_limit", "0")
         self.assertEqual(pagination(""), (12, True))
         response = self.api("GET", "/api/v1/orders?count=fast", key=self.key)

@@ -43,6 +43,7 @@ from odoo.addons.my_api.core import (
     ApiError,
     read_committed,
     request_log_query,
+    request_logged,
     side_execute,
 )
 
@@ -469,16 +470,18 @@ class WebhookSource(models.Model):
         trigger of the processing cron explained in _webhook_wake_cron. The
         KEY SHARE lock on that trigger is held until the statement commits,
         and so until the event is visible. The request log line of the
-        delivery is written by the same statement. Only when no trigger is pending
-        is one created, in the request's transaction (then the cron is
-        notified after its commit); were that commit to fail, the event
-        would wait for the cron's next regular run.
+        delivery (status 200: the event is stored whatever follows) is
+        written by the same statement. Only when no trigger is pending is
+        one created, in the request's transaction (then the cron is notified
+        after its commit). Were that commit to fail, the sender's retry,
+        answered as a duplicate, creates it; without a retry the event waits
+        for the cron's next regular run.
         """
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
         # the answer is 200 from here on, new event or duplicate: its request
         # log line goes in the same statement
         log = request_log_query(200)
-        new_id, pending = side_execute(
+        new_id, pending, original_state = side_execute(
             SQL(
                 """
                 WITH new_event AS (%s),
@@ -487,16 +490,25 @@ class WebhookSource(models.Model):
                          WHERE cron_id = %s AND call_at <= %s
                          LIMIT 1
                          FOR KEY SHARE SKIP LOCKED)%s
-                SELECT (SELECT id FROM new_event), EXISTS (SELECT 1 FROM pending)
+                SELECT (SELECT id FROM new_event), EXISTS (SELECT 1 FROM pending),
+                       (SELECT state FROM webhook_event
+                         WHERE source_id = %s AND event_id = %s)
                 """,
                 self._webhook_insert_query(values),
                 cron_id,
                 fields.Datetime.now(),
                 SQL(", logged AS (%s)", log) if log else SQL(),
+                self.id,
+                values["event_id"],
             ),
             fetch=True,
         )
-        if new_id and not pending:
+        if log:
+            request_logged()
+        # A duplicate of an event still waiting wakes the cron too: its
+        # original's request may have died before it could (then this retry
+        # by the sender is what gets the event processed).
+        if not pending and (new_id or original_state in (None, "received")):
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return new_id
 
@@ -563,8 +575,10 @@ class WebhookSource(models.Model):
     def _webhook_count_rejection(self, reason):
         """Count a refused request on the source, and commit: the refusal
         that follows rolls the request back, and the counter must stay.
-        Nothing else was written by this request."""
+        Nothing else was written by this request. At READ COMMITTED, so that
+        concurrent refusals wait for each other instead of failing."""
         self.ensure_one()
+        self._webhook_read_committed()
         cr = self.env.cr
         cr.execute(
             SQL(

@@ -101,6 +101,22 @@ class TestWebhookInbound(ApiCase):
         self.assertEqual(self.triggers(), triggers + 1, "the duplicate queues nothing")
         self.assertFalse(self.env["webhook.event"]._process_one(), "nothing left to process")
 
+    def test_a_retry_wakes_the_cron_if_the_original_could_not(self):
+        """The original's request stored the event but died before its
+        cron trigger was committed: the sender's retry creates it."""
+        source = self.sources["generic"]
+        body = json.dumps({"id": "evt_lost_trigger", "type": "thing.happened"}).encode()
+        headers = signed_headers("generic", SECRETS["generic"], body)
+        self.assertEqual(self.post(source.slug, body, headers).json()["status"], "accepted")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
+        again = self.post(source.slug, body, headers)
+        self.assertEqual(again.json()["status"], "duplicate")
+        self.assertEqual(self.triggers(), 1, "the event still waits: the retry wakes the cron")
+        self.assertTrue(self.env["webhook.event"]._process_one())
+        self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
+        self.post(source.slug, body, headers)
+        self.assertEqual(self.triggers(), 0, "a duplicate of a processed event wakes nothing")
+
     def test_every_scheme_accepts_a_valid_delivery_once(self):
         for scheme, source in self.sources.items():
             with self.subTest(scheme=scheme):
