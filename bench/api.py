@@ -17,19 +17,17 @@ Figures are ratios measured in the same run, never absolute targets.
 """
 
 import json
-import subprocess
 import sys
-import time
 
 import requests
 from common import (
     ROOT,
     db_exists,
     db_parser,
-    free_port,
     interleaved,
     odoo,
     odoo_db_args,
+    odoo_server,
     print_tables,
     shell,
 )
@@ -119,40 +117,7 @@ def main():
     )
     key, secret = values["KEY"], values["SECRET"]
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            *db_args,
-            "--addons-path",
-            str(ROOT),
-            "-d",
-            db,
-            "--db-filter",
-            f"^{db}$",
-            "--http-interface",
-            "127.0.0.1",
-            "--http-port",
-            str(port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--log-level",
-            "warn",
-        ],
-    )
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/web/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
+    with odoo_server(db_args, db) as url:
         bearer = requests.Session()
         bearer.headers["Authorization"] = f"Bearer {key}"
         # what a machine client of a multi-database server sends (JSON-2 and /api/v1 alike)
@@ -230,9 +195,6 @@ def main():
             ),
         }
         samples = interleaved(cases, options.rounds)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     print_tables(
         f"{total} orders, page of {PAGE}, {options.rounds} interleaved rounds",

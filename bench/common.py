@@ -8,7 +8,10 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +68,32 @@ def odoo(args, db_args, **kwargs):
         check=False,
         **kwargs,
     )
+
+
+@contextmanager
+def odoo_server(db_args, db, workers=0):
+    """Odoo on 127.0.0.1 serving only `db`, with `workers` HTTP processes (0:
+    threaded) and no cron thread; yields its base URL once it answers
+    /web/health, and stops it when the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["server", "-d", db, "--db-filter", f"^{db}$", "--http-interface", "127.0.0.1"]
+    args += ["--http-port", str(port), "--workers", str(workers), "--max-cron-threads", "0"]
+    args += ["--log-level", "warn"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "odoo", *args, *db_args, "--addons-path", str(ROOT)]
+    )
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/web/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def shell(code, db_args, db):

@@ -15,19 +15,14 @@ times, in one run and in interleaved rounds:
 It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 """
 
-import subprocess
-import sys
-import time
-
 import requests
 from common import (
-    ROOT,
     db_exists,
     db_parser,
-    free_port,
     interleaved,
     odoo,
     odoo_db_args,
+    odoo_server,
     print_tables,
     shell,
 )
@@ -65,20 +60,7 @@ def main():
     )
     client_auth = (values["CLIENT"], values["SECRET"])
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "odoo", "server", *db_args, "--addons-path", str(ROOT)]
-    command += ["-d", db, "--db-filter", f"^{db}$", "--http-interface", "127.0.0.1"]
-    command += ["--http-port", str(port), "--workers", "0", "--max-cron-threads", "0"]
-    command += ["--log-level", "warn"]
-    server = subprocess.Popen(command)
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/web/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
+    with odoo_server(db_args, db) as url:
         token = requests.post(
             f"{url}/oauth2/token",
             data={"grant_type": "client_credentials"},
@@ -112,9 +94,6 @@ def main():
             ),
         }
         samples = interleaved(cases, options.rounds)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     print_tables(
         f"{options.rounds} interleaved rounds",

@@ -32,13 +32,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 
-import requests
-from common import ROOT, db_exists, db_parser, free_port, odoo, odoo_db_args, pct, pg_command, shell
+from common import db_exists, db_parser, odoo, odoo_db_args, odoo_server, pct, pg_command, shell
 
 SECRET = "whsec_bench_secret"  # noqa: S105 - the bench source's own test secret
 SLUG = "bench"
@@ -153,21 +151,7 @@ def main():
             raise SystemExit("update failed")
     assert "READY" in shell(SETUP.replace("{request_log}", options.request_log), db_args, db)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server_args = ["-d", db, "--db-filter", f"^{db}$", "--http-interface", "127.0.0.1"]
-    server_args += ["--http-port", str(port), "--workers", str(options.workers)]
-    server_args += ["--max-cron-threads", "0", "--log-level", "warn"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "odoo", "server", *db_args, "--addons-path", str(ROOT), *server_args]
-    )
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{base}/web/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
+    with odoo_server(db_args, db, workers=options.workers) as base:
         url = f"{base}/api/v1/webhooks/{SLUG}"
         # warm-up: routing map, registry caches, connections
         deliver_all(url, db, [body_of(-i) for i in range(1, 51)], options.concurrency, "accepted")
@@ -179,9 +163,6 @@ def main():
                 f"{base}/api/v1/webhooks/nobody", db, bodies, options.concurrency, None, 404
             ),
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     counts = dict(
         line.split("=", 1) for line in shell(COUNT, db_args, db).splitlines() if "=" in line
     )
