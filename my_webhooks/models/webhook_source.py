@@ -371,7 +371,7 @@ class WebhookSource(models.Model):
         }
         if config["processing"] == "sync":
             self._webhook_read_committed()
-            new_id = source._webhook_store(values, wake_cron=False)
+            new_id = source._webhook_store(values)
         else:
             new_id = source._webhook_store_queued(values)
         if new_id is None:
@@ -451,14 +451,12 @@ class WebhookSource(models.Model):
             SUPERUSER_ID,
         )
 
-    def _webhook_store(self, values, wake_cron=True):
+    def _webhook_store(self, values):
         """Insert the event unless (source, event id) exists, in the request's
-        transaction; return its id or None."""
+        transaction (sync processing); return its id or None."""
         cr = self.env.cr
         cr.execute(self._webhook_insert_query(values))
         row = cr.fetchone()
-        if row and wake_cron:
-            self._webhook_wake_cron()
         return row[0] if row else None
 
     def _webhook_store_queued(self, values):
@@ -467,9 +465,14 @@ class WebhookSource(models.Model):
         One statement in a transaction of its own, committed at once
         (my_api.core.side_execute: one round trip, while the request's own
         transaction stays read-only): the insert, and the check for a due
-        trigger of the processing cron explained in _webhook_wake_cron. The
-        KEY SHARE lock on that trigger is held until the statement commits,
-        and so until the event is visible. The request log line of the
+        trigger of the processing cron. `ir.cron._trigger()` costs a trigger
+        row and, after commit, a new connection to NOTIFY the cron workers;
+        a due trigger already pending is enough: the KEY SHARE lock taken on
+        it, held until the statement commits and so until the event is
+        visible, keeps a starting cron run from deleting it (its first step)
+        before then, so that run sees the event. A trigger already being
+        deleted by a running job is locked, hence skipped, and a new one is
+        made. The request log line of the
         delivery (status 200: the event is stored whatever follows) is
         written by the same statement. Only when no trigger is pending is
         one created, in the request's transaction (then the cron is notified
@@ -511,36 +514,6 @@ class WebhookSource(models.Model):
         if not pending and (new_id or original_state in (None, "received")):
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return new_id
-
-    def _webhook_wake_cron(self):
-        """Make sure the processing cron runs after this transaction commits.
-
-        `ir.cron._trigger()` costs a trigger row and, after commit, a new
-        connection to NOTIFY the cron workers: most of an intake's time.
-        When a due trigger is already pending, that is enough: the KEY SHARE
-        lock taken here keeps a starting cron run from deleting it (its
-        first step) until this transaction, and so the new event, is
-        committed, so that run sees the event. A trigger already being
-        deleted by a running job is locked, hence skipped, and a new one is
-        made.
-        """
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
-        cron = self.env["ir.cron"].sudo().browse(cron_id)
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT 1 FROM ir_cron_trigger
-                 WHERE cron_id = %s AND call_at <= %s
-                 LIMIT 1
-                 FOR KEY SHARE SKIP LOCKED
-                """,
-                cron_id,
-                fields.Datetime.now(),
-            )
-        )
-        if not cr.fetchone():
-            cron._trigger()
 
     def _webhook_count_duplicate(self, event_id):
         """Count a duplicate on the original event (best effort).
