@@ -12,6 +12,7 @@
         "data/auth_oauth_provider_data.xml",
         "data/ir_cron.xml",
         "views/res_users_apikeys_views.xml",
+        "views/res_config_settings_views.xml",
         "views/oauth_client_views.xml",
         "views/oauth_token_views.xml",
         "views/oauth2_templates.xml",

@@ -6,6 +6,8 @@ from odoo.http import request
 from odoo.addons.my_api.controllers.main import ROUTE, _require
 from odoo.addons.my_api.core import API_PREFIX, ApiError, api_endpoint, json_response
 
+from ..models.res_users_apikeys import KeyAlreadyRotatedError
+
 
 class ApiKeysController(http.Controller):
     @http.route(f"{API_PREFIX}/keys/rotate", **ROUTE)
@@ -19,7 +21,21 @@ class ApiKeysController(http.Controller):
             )
         # sudo: the caller just proved it holds this very key
         apikey = request.env["res.users.apikeys"].sudo().browse(credential.key_id)
-        key, record, new_expiry, old_expiry = apikey._my_rotate()
+        try:
+            key, record, new_expiry, old_expiry = apikey._my_rotate_self()
+        except KeyAlreadyRotatedError as exc:
+            raise ApiError(
+                409,
+                exc.args[0],
+                "conflict",
+                details=[
+                    {
+                        "field": "key_id",
+                        "issue": "already_rotated",
+                        "message": f"successor key id {exc.successor_id}",
+                    }
+                ],
+            ) from None
         return json_response(
             {
                 "data": {

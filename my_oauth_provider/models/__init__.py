@@ -1,6 +1,7 @@
 from . import api_resource
 from . import auth_oauth_provider
 from . import my_apikey_reminder
+from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys
 from . import api_resource_oauth2

@@ -47,14 +47,9 @@ class MyApikeyReminder(models.Model):
                 [{"key_id": key.id, "threshold": t} for t in due if (key.id, t) not in sent]
             )
             user = key.user_id
-            assignee = (
-                user.my_integration_responsible_id
-                or (not user.my_is_integration and user)
-                or self.env.ref("base.user_admin")
-            )
             user.partner_id.activity_schedule(
                 activity_type_id=todo.id,
-                user_id=assignee.id,
+                user_id=user._my_key_responsible().id,
                 date_deadline=(key.expiration_date - datetime.timedelta(days=1)).date(),
                 summary=self.env._(
                     "API key %(name)s of %(login)s expires on %(date)s: rotate it",

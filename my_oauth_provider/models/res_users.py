@@ -11,5 +11,16 @@ class ResUsers(models.Model):
     my_integration_responsible_id = fields.Many2one(
         "res.users",
         "Integration Responsible",
-        help="Who is reminded before this integration's API keys expire.",
+        help="Who is reminded before this integration's API keys expire and told when one "
+        "rotates itself.",
     )
+
+    def _my_key_responsible(self):
+        """Who hears about this user's API keys (expiry reminders, a key
+        rotating itself): the integration's responsible; a person, for
+        their own keys; else the administrator."""
+        self.ensure_one()
+        responsible = self.my_integration_responsible_id.filtered("active")
+        return (
+            responsible or (not self.my_is_integration and self) or self.env.ref("base.user_admin")
+        )

@@ -3,25 +3,48 @@ overlap, revoke, and see when each key was last used.
 
 Keys stay in Odoo's own table (hashed, looked up by index): this module
 never stores a key in clear nor keeps a second key store. res.users.apikeys
-has a hand-made table, so its extra fields here are computed, not stored.
+has a hand-made table: its one stored field here, `my_successor_id`, is a
+column this module adds to it (see `init`); the others are computed.
+
+A key rotates once. Rotating mints a full-lifetime key and cuts the old one
+to the grace period, so a key that could rotate again and again would let
+whoever copied it keep access forever, each time shortening the owner's
+key. Recording the successor makes a second rotation a visible conflict,
+every self-rotation tells a person, and a cap on live keys per user bounds
+how many keys one stolen key can breed.
 """
 
 import datetime
+import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+from odoo.tools import SQL, plaintext2html
+from odoo.tools.sql import column_exists, create_column
 
-from odoo.addons.base.models.res_users import INDEX_SIZE
+from odoo.addons.base.models.res_users import INDEX_SIZE, check_identity
 from odoo.addons.my_api.models.ir_http import clear_apikey_cache
+
+_logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_DAYS = 90
 DEFAULT_GRACE_DAYS = 7
+DEFAULT_MAX_KEYS = 5
 EXPIRING_DAYS = 14
 
 
 def _now():
     return fields.Datetime.now()
+
+
+class KeyAlreadyRotatedError(UserError):
+    """The key was rotated before: its successor is the key to use (and,
+    if its owner did not rotate it, the key to revoke)."""
+
+    def __init__(self, message, successor_id):
+        super().__init__(message)
+        self.successor_id = successor_id
 
 
 class ResUsersApikeys(models.Model):
@@ -34,6 +57,30 @@ class ResUsersApikeys(models.Model):
         "State",
         compute="_compute_my_state",
     )
+    # An id, not a many2one: it stays when the successor is revoked, so that
+    # the old key cannot rotate again then.
+    my_successor_id = fields.Integer(
+        "Rotated To",
+        readonly=True,
+        help="Id of the key this one was rotated to. A key rotates once.",
+    )
+
+    def init(self):
+        super().init()
+        if not column_exists(self.env.cr, self._table, "my_successor_id"):
+            create_column(
+                self.env.cr, self._table, "my_successor_id", "int4", "Id of the key rotated to"
+            )
+        # Rotation used to copy an unscoped key's scope as the text 'false'
+        # (the ORM's False in raw SQL), which no check accepts: such keys are
+        # unscoped keys, as their predecessors were.
+        self.env.cr.execute(
+            SQL("UPDATE %s SET scope = NULL WHERE scope = 'false'", SQL.identifier(self._table))
+        )
+        if self.env.cr.rowcount:
+            _logger.info(
+                "%s: %d rotated key(s) made unscoped again", self._table, self.env.cr.rowcount
+            )
 
     def _compute_my_usage(self):
         # api.key.usage is bookkeeping written by my_api; administrators read it here
@@ -82,6 +129,45 @@ class ResUsersApikeys(models.Model):
         return int(value) if value and value.isdigit() else DEFAULT_GRACE_DAYS
 
     @api.model
+    def _my_max_keys(self):
+        """How many live keys a user may have (`my_oauth_provider.max_keys_per_user`)."""
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param("my_oauth_provider.max_keys_per_user")
+        )
+        return int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_KEYS
+
+    @api.model
+    def _my_check_key_cap(self, user):
+        """Refuse one more key for `user` when they have the most live keys allowed.
+
+        Live: not expired (revoked keys are deleted). Keys in their grace
+        period count: a stolen key rotated again and again breeds no more
+        than the cap, and waits for the overlaps to end.
+        """
+        cap = self._my_max_keys()
+        now = _now()
+        # sudo: counting the owner's keys, whoever mints (the owner or an administrator)
+        count = self.sudo().search_count(
+            [
+                ("user_id", "=", user.id),
+                "|",
+                ("expiration_date", "=", False),
+                ("expiration_date", ">=", now),
+            ]
+        )
+        if count >= cap:
+            raise UserError(
+                self.env._(
+                    "A user may have at most %(max)s live API keys and %(login)s has %(count)s: "
+                    "revoke one first (Settings > Technical > OAuth > API Keys; "
+                    "the limit is my_oauth_provider.max_keys_per_user).",
+                    max=cap,
+                    login=user.login,
+                    count=count,
+                )
+            )
+
+    @api.model
     def _my_check_admin(self):
         if not self.env.user._is_system():
             raise AccessError(self.env._("Only administrators can manage other users' API keys."))
@@ -108,6 +194,7 @@ class ResUsersApikeys(models.Model):
             )
         if user.share:
             raise UserError(self.env._("API keys are for internal users only."))
+        self._my_check_key_cap(user)
         # sudo: Odoo's own generator, run as the key's owner so the key is
         # theirs; the lifetime was checked above against our maximum.
         return self.with_user(user).sudo()._generate(scope or None, name, expiration_date)
@@ -118,17 +205,43 @@ class ResUsersApikeys(models.Model):
 
         Returns (new key, new key record, new expiry, old key's new expiry).
         Callers check who may rotate: an administrator, or the key itself.
+        Raises KeyAlreadyRotatedError when this key was rotated before, and
+        UserError when its owner has the most live keys allowed.
         """
         self.ensure_one()
+        table = SQL.identifier(self._table)
+        # Lock the row first: of two rotations at once, the second waits,
+        # then fails to serialize and is retried, and sees the successor.
+        self.env.cr.execute(
+            SQL("SELECT my_successor_id FROM %s WHERE id = %s FOR NO KEY UPDATE", table, self.id)
+        )
+        row = self.env.cr.fetchone()
+        if row is None:  # revoked meanwhile (a worker may still trust its cached copy)
+            raise MissingError(self.env._("This API key was revoked."))
+        if row[0]:
+            raise KeyAlreadyRotatedError(
+                self.env._(
+                    "API key #%(key)s was already rotated to key #%(successor)s: use that key "
+                    "(a key rotates once). If you did not rotate it, revoke key #%(successor)s.",
+                    key=self.id,
+                    successor=row[0],
+                ),
+                row[0],
+            )
+        self._my_check_key_cap(self.user_id)
         now = _now()
         lifetime = datetime.timedelta(days=self._my_max_days(self.user_id))
         if self.expiration_date and self.create_date and self.expiration_date > self.create_date:
             lifetime = min(lifetime, self.expiration_date - self.create_date)
         new_expiry = now + max(lifetime, datetime.timedelta(days=1))
-        key = self.with_user(self.user_id).sudo()._generate(self.scope, self.name, new_expiry)
+        # an unscoped key's scope reads False: raw SQL needs None (NULL), not 'false'
+        key = (
+            self.with_user(self.user_id).sudo()._generate(self.scope or None, self.name, new_expiry)
+        )
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM res_users_apikeys WHERE user_id = %s AND index = %s",
+                "SELECT id FROM %s WHERE user_id = %s AND index = %s ORDER BY id DESC LIMIT 1",
+                table,
                 self.user_id.id,
                 key[:INDEX_SIZE],
             )
@@ -139,16 +252,59 @@ class ResUsersApikeys(models.Model):
             old_expiry = self.expiration_date  # rotating never extends a key
         self.env.cr.execute(
             SQL(
-                "UPDATE res_users_apikeys SET expiration_date = %s WHERE id = %s",
+                "UPDATE %s SET expiration_date = %s, my_successor_id = %s WHERE id = %s",
+                table,
                 old_expiry,
+                new_record.id,
                 self.id,
             )
         )
-        self.invalidate_recordset(["expiration_date"])
+        self.invalidate_recordset(["expiration_date", "my_successor_id"])
         clear_apikey_cache([self.id])  # this worker trusts the old expiry no more
         return key, new_record, new_expiry, old_expiry
 
+    def _my_rotate_self(self):
+        """Rotate this key at its own request (POST /api/v1/keys/rotate) and
+        tell the person responsible for its user.
+
+        Whoever holds a copy of a key can rotate it, and the owner's copy
+        then dies after the grace period: a person must hear of it at once.
+        """
+        result = self._my_rotate()
+        self._my_notify_self_rotation(result[1], result[3])
+        return result
+
+    def _my_notify_self_rotation(self, successor, old_expiry):
+        """A to-do for the user's responsible (see res.users._my_key_responsible)
+        on the user's contact, next to the expiry reminders."""
+        user = self.user_id
+        address = request.httprequest.remote_addr if request else None
+        note = self.env._(
+            "Key #%(old)s of %(login)s was exchanged for the new key #%(new)s by a call "
+            "from %(address)s; key #%(old)s stops working on %(date)s (UTC). If %(login)s's "
+            "system did not do this, someone else holds its key: revoke key #%(new)s "
+            "(Settings > Technical > OAuth > API Keys).",
+            old=self.id,
+            new=successor.id,
+            login=user.login,
+            address=address or self.env._("an unknown address"),
+            date=old_expiry,
+        )
+        # sudo: the integration user scheduling a to-do for its responsible
+        # on its own contact, which it may not be allowed to do itself
+        user.partner_id.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=user.sudo()._my_key_responsible().id,
+            summary=self.env._(
+                "API key %(name)s of %(login)s rotated itself", name=self.name, login=user.login
+            ),
+            note=plaintext2html(note),
+        )
+
+    @check_identity
     def action_my_rotate(self):
+        """Rotate from the list: a key is shown, so the password is asked
+        again as for Odoo's own New API Key."""
         self._my_check_admin()
         key, _record, new_expiry, old_expiry = self._my_rotate()
         return self.env["my.apikey.show"]._my_action_show(

@@ -1,9 +1,12 @@
 import datetime
+import time
+from contextlib import contextmanager
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.http import _request_stack
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, DotDict
 
 from odoo.addons.my_api.models.ir_http import clear_apikey_cache
 from odoo.addons.my_api.tests.common import ApiCase
@@ -20,8 +23,9 @@ class TestApiKeyLifecycle(ApiCase):
             login="api-shop@example.com",
             groups="base.group_user,sales_team.group_sale_salesman_all_leads",
         )
+        cls.responsible = new_test_user(cls.env, login="api-shop-owner", groups="base.group_user")
         cls.integration.write(
-            {"my_is_integration": True, "my_integration_responsible_id": cls.env.user.id}
+            {"my_is_integration": True, "my_integration_responsible_id": cls.responsible.id}
         )
 
     def setUp(self):
@@ -53,6 +57,42 @@ class TestApiKeyLifecycle(ApiCase):
 
     def status(self, key):
         return self.api("GET", "/api/v1/me", key=key).status_code
+
+    @contextmanager
+    def ui_request(self, identity_checked=True):
+        """A click in the web client: a request whose session passed Odoo's
+        password check a moment ago (or not at all)."""
+        session = {"identity-check-last": time.time()} if identity_checked else {}
+        _request_stack.push(
+            DotDict(
+                {
+                    "httprequest": DotDict(
+                        {"environ": {"REMOTE_ADDR": "127.0.0.1"}, "cookies": {}, "args": {}}
+                    ),
+                    "session": session,
+                    "cookies": {},
+                    "geoip": {},
+                }
+            )
+        )
+        try:
+            yield
+        finally:
+            _request_stack.pop()
+
+    def preferences_key(self, user, name="Shop"):
+        """A key made as a user makes one: Preferences > New API Key."""
+        with self.ui_request():
+            wizard = (
+                self.env["res.users.apikeys.description"].with_user(user).create({"name": name})
+            )
+            return wizard.make_key()["context"]["default_key"]
+
+    def key_count(self, user):
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM res_users_apikeys WHERE user_id = %s", user.id)
+        )
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------ mint
     def test_admin_mints_a_working_key_for_another_user(self):
@@ -97,7 +137,7 @@ class TestApiKeyLifecycle(ApiCase):
             .with_user(self.salesman)
             .new({"user_id": self.integration.id, "name": "x", "expiration_date": self.in_days(5)})
         )
-        with self.assertRaises(AccessError):
+        with self.ui_request(), self.assertRaises(AccessError):
             wizard.action_mint()
         self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
 
@@ -106,7 +146,8 @@ class TestApiKeyLifecycle(ApiCase):
             {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
         )
         self.assertLessEqual(wizard.expiration_date, self.in_days(90))
-        action = wizard.action_mint()
+        with self.ui_request():
+            action = wizard.action_mint()
         self.assertEqual(action["res_model"], "my.apikey.show")
         key = action["context"]["default_key"]
         self.assertEqual(self.status(key), 200)
@@ -169,10 +210,201 @@ class TestApiKeyLifecycle(ApiCase):
 
     def test_rotate_from_the_list_is_admin_only(self):
         old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
-        with self.assertRaises(AccessError):
+        with self.ui_request(), self.assertRaises(AccessError):
             self.key_record(old).with_user(self.salesman).action_my_rotate()
-        action = self.key_record(old).action_my_rotate()
+        with self.ui_request():
+            action = self.key_record(old).action_my_rotate()
         self.assertEqual(self.status(action["context"]["default_key"]), 200)
+
+    def test_rotated_wizard_key_authenticates(self):
+        # Preferences > New API Key stores an unscoped key (scope NULL)
+        old = self.preferences_key(self.integration)
+        self.assertFalse(self.key_record(old).scope)
+        response = self.api("POST", "/api/v1/keys/rotate", key=old)
+        self.assertEqual(response.status_code, 201, response.text)
+        new = response.json()["data"]["key"]
+        # the successor is unscoped too: NULL, not the text 'false'
+        self.env.cr.execute(
+            SQL("SELECT scope FROM res_users_apikeys WHERE id = %s", self._key_id(new))
+        )
+        self.assertIsNone(self.env.cr.fetchone()[0])
+        # once the old key's overlap is over, the new one alone does the work
+        self.expire(old)
+        clear_apikey_cache()
+        self.assertEqual(self.status(old), 401)
+        response = self.api("GET", "/api/v1/orders?limit=1", key=new)
+        self.assertEqual(response.status_code, 200, response.text)
+        # the same for a key from _generate(None, ...) rotated from the list
+        other = self.new_api_key(self.integration, "Odoo-made")
+        with self.ui_request():
+            action = self.key_record(other).action_my_rotate()
+        self.assertEqual(self.status(action["context"]["default_key"]), 200)
+
+    def test_keys_rotated_before_the_fix_work_again_after_upgrade(self):
+        # what rotating an unscoped key used to store: the text 'false'
+        key = (
+            self.Keys.with_user(self.integration)
+            .sudo()
+            ._generate("false", "Shop", self.in_days(30))
+        )
+        self.assertEqual(self.status(key), 401)
+        self.Keys.init()  # run by every install and upgrade of the module
+        self.assertEqual(self.status(key), 200)
+        self.assertFalse(self.key_record(key).scope)
+
+    def test_key_rotates_only_once(self):
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        response = self.api("POST", "/api/v1/keys/rotate", key=old)
+        self.assertEqual(response.status_code, 201, response.text)
+        successor = response.json()["data"]
+        # a second rotation with the same key (a copy of it, say) is refused
+        response = self.api("POST", "/api/v1/keys/rotate", key=old)
+        error = self.assertError(response, 409, "conflict")
+        self.assertIn(f"#{successor['key_id']}", error["message"])
+        self.assertEqual(
+            error["details"],
+            [
+                {
+                    "field": "key_id",
+                    "issue": "already_rotated",
+                    "message": f"successor key id {successor['key_id']}",
+                }
+            ],
+        )
+        with self.ui_request(), self.assertRaisesRegex(UserError, f"#{successor['key_id']}"):
+            self.key_record(old).action_my_rotate()
+        self.assertEqual(self.key_count(self.integration), 2)
+        self.assertEqual(self.key_record(old).my_successor_id, successor["key_id"])
+        # the old key still authenticates until its overlap ends
+        self.assertEqual(self.status(old), 200)
+        # the successor is a key like any other: it rotates, once
+        response = self.api("POST", "/api/v1/keys/rotate", key=successor["key"])
+        self.assertEqual(response.status_code, 201, response.text)
+        response = self.api("POST", "/api/v1/keys/rotate", key=successor["key"])
+        self.assertError(response, 409, "conflict")
+        self.assertEqual(self.key_count(self.integration), 3)
+
+    def test_key_revoked_elsewhere_cannot_rotate_from_a_cached_copy(self):
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        self.assertEqual(self.status(key), 200)  # cached by this worker
+        self.env.cr.execute(SQL("DELETE FROM res_users_apikeys WHERE id = %s", self._key_id(key)))
+        response = self.api("POST", "/api/v1/keys/rotate", key=key)
+        self.assertError(response, 404, "not_found")
+        self.assertEqual(self.key_count(self.integration), 0)
+
+    def _rotation_activities(self, user):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", user.partner_id.id),
+                ("summary", "ilike", "rotated"),
+            ]
+        )
+
+    def test_self_rotation_notifies_responsible(self):
+        responsible = self.responsible
+        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old_id = self._key_id(old)
+        response = self.api("POST", "/api/v1/keys/rotate", key=old)
+        self.assertEqual(response.status_code, 201, response.text)
+        new_id = response.json()["data"]["key_id"]
+        activity = self._rotation_activities(self.integration)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, responsible)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.assertIn("Shop", activity.summary)
+        self.assertIn(self.integration.login, activity.summary)
+        self.assertIn(f"#{new_id}", activity.note)
+        self.assertIn(f"#{old_id}", activity.note)
+        self.assertIn("127.0.0.1", activity.note)
+        # a responsible who left (archived), or none: the administrator hears of it
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_keys_per_user", "10")
+        admin = self.env.ref("base.user_admin")
+        responsible.action_archive()
+        key = self.Keys._my_mint(self.integration, "Other", "api", self.in_days(60))
+        self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=key).status_code, 201)
+        self.assertEqual(
+            self._rotation_activities(self.integration).sorted("id")[-1].user_id, admin
+        )
+        self.integration.my_integration_responsible_id = False
+        key = self.Keys._my_mint(self.integration, "Third", "api", self.in_days(60))
+        self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=key).status_code, 201)
+        activities = self._rotation_activities(self.integration).sorted("id")
+        self.assertEqual(activities[-2:].user_id, admin)
+        self.assertIn("Third", activities[-1].summary)
+        # a person's own key: that person
+        key = self.preferences_key(self.salesman)
+        self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=key).status_code, 201)
+        self.assertEqual(self._rotation_activities(self.salesman).user_id, self.salesman)
+
+    def test_live_key_cap(self):
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_keys_per_user", "3")
+        keys = [
+            self.Keys._my_mint(self.integration, f"Shop {i}", "api", self.in_days(30))
+            for i in range(3)
+        ]
+        # minting one more: from the list's wizard, or in Preferences
+        with self.assertRaisesRegex(UserError, "at most 3 live API keys"):
+            self.Keys._my_mint(self.integration, "one too many", "api", self.in_days(30))
+        with self.assertRaisesRegex(UserError, "at most 3 live API keys"):
+            self.preferences_key(self.integration)
+        # rotating adds a key too: refused over the API and from the list
+        response = self.api("POST", "/api/v1/keys/rotate", key=keys[0])
+        error = self.assertError(response, 409, "conflict")
+        self.assertIn("at most 3 live API keys", error["message"])
+        with self.ui_request(), self.assertRaisesRegex(UserError, "at most 3 live API keys"):
+            self.key_record(keys[0]).action_my_rotate()
+        self.assertEqual(self.key_count(self.integration), 3)
+        self.assertEqual(self.status(keys[0]), 200)  # and the key was not cut short
+        self.assertFalse(self.key_record(keys[0]).my_successor_id)
+        # an expired key is not live: it leaves room
+        self.expire(keys[1])
+        self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=keys[0]).status_code, 201)
+        # a revoked one neither (Odoo deletes it)
+        self.key_record(keys[2]).action_my_revoke()
+        self.assertTrue(self.preferences_key(self.integration))
+        # another user's keys are theirs
+        self.assertTrue(self.Keys._my_mint(self.salesman, "own", "api", self.in_days(30)))
+        # Settings > REST API > API keys sets the cap; 5 by default
+        self.env["res.config.settings"].create({"my_max_keys_per_user": 4}).execute()
+        self.assertEqual(self.Keys._my_max_keys(), 4)
+        self.env["ir.config_parameter"].search(
+            [("key", "=", "my_oauth_provider.max_keys_per_user")]
+        ).unlink()
+        self.assertEqual(self.Keys._my_max_keys(), 5)
+
+    def test_mint_for_other_user_requires_identity_check(self):
+        wizard = self.env["my.apikey.mint"].create(
+            {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
+        )
+        # a session whose password was not checked lately gets the password
+        # prompt instead of a key
+        with self.ui_request(identity_checked=False):
+            action = wizard.action_mint()
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        self.assertNotIn("default_key", str(action))
+        self.assertEqual(self.key_count(self.integration), 0)
+        # no request at all (a server action, a script over RPC): refused
+        with self.assertRaises(UserError):
+            wizard.action_mint()
+        self.assertEqual(self.key_count(self.integration), 0)
+        # rotating from the list is minting too
+        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        expiry = self.key_record(key).expiration_date
+        with self.ui_request(identity_checked=False):
+            action = self.key_record(key).action_my_rotate()
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        with self.assertRaises(UserError):
+            self.key_record(key).action_my_rotate()
+        self.assertEqual(self.key_count(self.integration), 1)
+        self.Keys.invalidate_model()
+        self.assertEqual(self.key_record(key).expiration_date, expiry)
+
+    def test_rotate_route_documents_conflict(self):
+        document = self.url_open("/api/v1/openapi.json").json()
+        responses = document["paths"]["/keys/rotate"]["post"]["responses"]
+        self.assertEqual(responses["409"], {"$ref": "#/components/responses/Error409"})
+        self.assertIn("429", responses)
 
     # ---------------------------------------------------------------- revoke
     def test_revoked_key_is_refused_at_once_in_this_worker(self):
@@ -215,7 +447,7 @@ class TestApiKeyLifecycle(ApiCase):
         activities = self._activities()
         self.assertEqual(len(activities), 1)
         self.assertIn("Shop", activities.summary)
-        self.assertEqual(activities.user_id, self.env.user)  # the integration's responsible
+        self.assertEqual(activities.user_id, self.responsible)
         Reminder._cron_remind()  # the next day: nothing new for the 14-day threshold
         self.assertEqual(len(self._activities()), 1)
         # 3 days before expiry: the second reminder, once

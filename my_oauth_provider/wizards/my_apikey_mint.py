@@ -2,6 +2,8 @@ import datetime
 
 from odoo import api, fields, models
 
+from odoo.addons.base.models.res_users import check_identity
+
 
 class MyApikeyMint(models.TransientModel):
     _name = "my.apikey.mint"
@@ -25,7 +27,11 @@ class MyApikeyMint(models.TransientModel):
         days = self.env["res.users.apikeys"]._my_max_days(self.user_id or None)
         return fields.Datetime.now() + datetime.timedelta(days=days)
 
+    @check_identity
     def action_mint(self):
+        """Mint and show the key. A key is a password for someone else's
+        account: the administrator's password is asked again, as for Odoo's
+        own New API Key."""
         self.ensure_one()
         key = self.env["res.users.apikeys"]._my_mint(
             self.user_id, self.name, self.scope, self.expiration_date

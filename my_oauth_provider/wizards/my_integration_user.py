@@ -27,7 +27,7 @@ class MyIntegrationUser(models.TransientModel):
         required=True,
         default=lambda self: self.env.user,
         domain=[("share", "=", False)],
-        help="Reminded before this integration's API keys expire.",
+        help="Reminded before this integration's API keys expire and told when one rotates itself.",
     )
 
     @api.depends("name")
