@@ -56,7 +56,7 @@ ROUTE = {
 
 
 def _openapi_document():
-    base_url = request.httprequest.url_root.rstrip("/")
+    base_url = request.env["api.resource"].get_base_url().rstrip("/")  # web.base.url, not headers
     return request.env["api.resource"]._api_openapi_document(base_url)
 
 

@@ -24,7 +24,9 @@ MACHINE_ROUTE = {
 
 
 def _issuer():
-    return request.httprequest.url_root.rstrip("/")
+    """The server's public URL, from web.base.url: never from the request,
+    whose Host and X-Forwarded-* headers the client writes itself."""
+    return request.env["oauth.server"]._oauth_issuer()
 
 
 def _form():
@@ -71,17 +73,14 @@ class OAuth2Controller(http.Controller):
     @http.route("/oauth2/authorize", type="http", auth="user", methods=["GET", "POST"])
     def authorize(self, **_params):
         httprequest = request.httprequest
-        decision = None
         if httprequest.method == "POST":
-            params = [
-                (key, value) for key, value in httprequest.form.items(multi=True)
-                if key not in ("csrf_token", "decision")
-            ]
-            decision = "allow" if httprequest.form.get("decision") == "allow" else "deny"
+            pairs = httprequest.form.items(multi=True)
+            decisions = httprequest.form.getlist("decision")
         else:
-            params = list(httprequest.args.items(multi=True))
+            pairs = httprequest.args.items(multi=True)
+            decisions = None
         outcome, value = request.env["oauth.server"]._oauth_authorize(
-            _issuer(), params, dict(httprequest.headers), decision
+            _issuer(), list(pairs), dict(httprequest.headers), decisions
         )
         if outcome == "redirect":
             return request.redirect(value, code=302, local=False)

@@ -27,6 +27,22 @@ CLIENT_SECRET_PREFIX = "ocs_"  # noqa: S105
 CLIENT_ID_PREFIX = "oc_"
 CODE_VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 LOOPBACK_HOSTS = ("localhost",)
+# The parameters of an authorization request (RFC 6749 section 4.1.1, RFC
+# 7636 section 4.3) that the consent form carries from the GET to the POST.
+# Nothing else: a parameter planted in the link (`decision=allow`) must not
+# come back as if the user had sent it. No `nonce`: this is no OpenID
+# Connect provider.
+AUTHORIZATION_PARAMETERS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
+CONSENT_DECISIONS = ("allow", "deny")
+DEFAULT_REFRESH_FAMILY_DAYS = 90
 
 
 def new_secret(prefix=""):
@@ -153,3 +169,24 @@ def token_kind(token):
     if token.startswith(REFRESH_TOKEN_PREFIX):
         return "refresh_token"
     return None
+
+
+def authorization_parameters(pairs):
+    """The (name, value) pairs of an authorization request that are OAuth
+    parameters, in order, duplicates kept (oauthlib refuses duplicates)."""
+    return [(name, value) for name, value in pairs if name in AUTHORIZATION_PARAMETERS]
+
+
+def consent_decision(values):
+    """'allow' or 'deny' from the `decision` values a consent form sent, or
+    None unless there is exactly one and it is one of those two: a form
+    that says both, or nothing, is not the user's answer."""
+    if len(values) != 1 or values[0] not in CONSENT_DECISIONS:
+        return None
+    return values[0]
+
+
+def positive_int(value, default):
+    """`value` (a system parameter's text) as a positive integer, else `default`."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else default

@@ -25,6 +25,12 @@ class OauthGrant(models.Model):
         return bool(grant) and set(scopes) <= set(lib.parse_scopes(grant.scope))
 
     @api.model
+    def _oauth_granted_scopes(self, user, client):
+        """The scopes `user` agreed to give `client` ([] without consent)."""
+        grant = self.search([("user_id", "=", user.id), ("client_id", "=", client.id)], limit=1)
+        return lib.parse_scopes(grant.scope)
+
+    @api.model
     def _oauth_remember(self, user, client, scopes):
         grant = self.search([("user_id", "=", user.id), ("client_id", "=", client.id)], limit=1)
         if grant:

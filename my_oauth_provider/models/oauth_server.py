@@ -39,6 +39,14 @@ class OauthServer(models.AbstractModel):
         # (authorize), never someone reading business data.
         return self.sudo().env
 
+    @api.model
+    def _oauth_issuer(self):
+        """This server's issuer (RFC 8414): web.base.url, which the
+        administrator sets to the public https URL. Not the request's URL:
+        behind a proxy (proxy_mode) that is built from X-Forwarded-Host and
+        X-Forwarded-Proto, which a client can send itself."""
+        return (self.get_base_url() or "").rstrip("/")
+
     # --------------------------------------------------------------- token
     @api.model
     def _oauth_token_response(self, issuer, uri, method, form, headers):
@@ -101,16 +109,30 @@ class OauthServer(models.AbstractModel):
         return exc.description or exc.error
 
     @api.model
-    def _oauth_authorize(self, issuer, params, headers, decision=None):
-        """GET (decision None) or POST (decision 'allow'/'deny') of
-        /oauth2/authorize for the current user.
+    def _oauth_authorize(self, issuer, params, headers, decisions=None):
+        """GET (`decisions` None) or POST of the consent form (`decisions`:
+        the `decision` values it sent) of /oauth2/authorize for the current
+        user. Of `params` (the request's (name, value) pairs) only the OAuth
+        parameters are read, and only they are carried by the consent form.
+
+        A form whose `decision` is missing, repeated or unknown is refused:
+        only the button the user clicked may decide, and it sends one.
 
         Returns one of:
         - ("redirect", location): back to the client (code or error);
         - ("error", message): a fatal error (unknown client, redirect URI
-          not registered...): show it, never redirect (RFC 6749 4.1.2.1);
+          not registered, a malformed consent form...): show it, never
+          redirect (RFC 6749 4.1.2.1);
         - ("consent", values): ask the user.
         """
+        params = lib.authorization_parameters(params)
+        decision = None
+        if decisions is not None:
+            decision = lib.consent_decision(decisions)
+            if decision is None:
+                return "error", self.env._(
+                    "The consent form was not sent as shown: it must say Allow or Deny, once."
+                )
         user = self.env.user
         env = self._oauth_env()
         server = oauth2_server.build_server(env, issuer)

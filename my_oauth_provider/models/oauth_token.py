@@ -5,14 +5,26 @@ token issued with it, both stored as SHA-256 hashes. Refreshing consumes the
 row's refresh token and issues a new row in the same `family`; presenting a
 consumed refresh token again means it leaked, and revokes the whole family
 (OAuth 2.0 Security BCP, refresh token rotation).
+
+Rotation alone would let a family live forever, one refresh a month: a
+family ends `my_oauth_provider.refresh_family_days` (90) days after its
+first token, however fresh its last refresh token is; the user then signs
+in and consents again.
 """
 
 import datetime
+import logging
 import uuid
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column, table_exists
 
 from ..lib import oauth2 as lib
+
+_logger = logging.getLogger(__name__)
 
 VACUUM_AFTER_DAYS = 30
 
@@ -49,6 +61,11 @@ class OauthToken(models.Model):
         required=True, index=True, readonly=True,
         help="Tokens descending from one authorization share a family.",
     )
+    family_issued_at = fields.Datetime(
+        required=True, readonly=True,
+        help="When the first token of the family was issued: the family can be refreshed "
+        "for my_oauth_provider.refresh_family_days (90) days from then.",
+    )
     parent_id = fields.Many2one("oauth.token", readonly=True, ondelete="set null")
     code_id = fields.Many2one(
         "oauth.authorization.code", readonly=True, ondelete="set null", index="btree_not_null"
@@ -63,6 +80,25 @@ class OauthToken(models.Model):
 
     _access_hash_unique = models.Constraint("UNIQUE(access_token_hash)", "Tokens are unique.")
     _refresh_hash_unique = models.Constraint("UNIQUE(refresh_token_hash)", "Tokens are unique.")
+
+    def _auto_init(self):
+        """On upgrade, rows from before `family_issued_at` get the oldest
+        issue left of their family, before the column becomes required."""
+        cr = self.env.cr
+        if table_exists(cr, self._table) and not column_exists(
+            cr, self._table, "family_issued_at"
+        ):
+            create_column(cr, self._table, "family_issued_at", "timestamp")
+            cr.execute(SQL(
+                """
+                UPDATE oauth_token t
+                   SET family_issued_at = f.issued_at
+                  FROM (SELECT family, min(create_date) AS issued_at
+                          FROM oauth_token GROUP BY family) f
+                 WHERE t.family = f.family
+                """
+            ))
+        return super()._auto_init()
 
     @api.depends("client_id", "user_id")
     def _compute_display_label(self):
@@ -111,15 +147,44 @@ class OauthToken(models.Model):
 
     def _oauth_refresh_active(self):
         self.ensure_one()
+        now = fields.Datetime.now()
         return (
             bool(self.refresh_token_hash)
             and not self.revoked
             and not self.refresh_used_at
             and self.refresh_expires_at
-            and self.refresh_expires_at > fields.Datetime.now()
+            and self.refresh_expires_at > now
+            and self._oauth_family_ends_at() > now
             and self.user_id.active
             and self.client_id.active
         )
+
+    @api.model
+    def _oauth_refresh_family_days(self):
+        """`my_oauth_provider.refresh_family_days`: how long a family can be
+        refreshed, counted from its first token (90 when unset or not a
+        positive whole number)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            "my_oauth_provider.refresh_family_days"
+        )
+        return lib.positive_int(value, lib.DEFAULT_REFRESH_FAMILY_DAYS)
+
+    def _oauth_family_ends_at(self):
+        """When this token's family stops being refreshable. Read at every
+        use: lowering the setting shortens the families already issued."""
+        self.ensure_one()
+        days = self._oauth_refresh_family_days()
+        return self.family_issued_at + datetime.timedelta(days=days)
+
+    def _oauth_refresh_scopes(self):
+        """The scopes a refresh of this token carries: those it had, less
+        any that the client may no longer ask for or that the user no longer
+        consents to (an administrator narrowed them since). Empty when
+        nothing is left, or the consent is gone."""
+        self.ensure_one()
+        allowed = set(self.client_id._oauth_scopes())
+        consented = set(self.env["oauth.grant"]._oauth_granted_scopes(self.user_id, self.client_id))
+        return [scope for scope in lib.parse_scopes(self.scope) if scope in allowed & consented]
 
     # ------------------------------------------------------------ issuance
     @api.model
@@ -128,9 +193,15 @@ class OauthToken(models.Model):
         now = fields.Datetime.now()
         refresh = token.get("refresh_token")
         if parent:
-            family = parent.family
+            family, family_issued_at = parent.family, parent.family_issued_at
         else:
-            family = uuid.uuid4().hex
+            family, family_issued_at = uuid.uuid4().hex, now
+        refresh_expires_at = False
+        if refresh:
+            refresh_expires_at = min(
+                now + datetime.timedelta(seconds=client.refresh_token_lifetime),
+                family_issued_at + datetime.timedelta(days=self._oauth_refresh_family_days()),
+            )
         return self.create({
             "access_token_hash": lib.hash_secret(token["access_token"]),
             "refresh_token_hash": lib.hash_secret(refresh) if refresh else False,
@@ -139,19 +210,51 @@ class OauthToken(models.Model):
             "scope": lib.scope_string(token.get("scope")),
             "grant_type": grant_type,
             "access_expires_at": now + datetime.timedelta(seconds=int(token["expires_in"])),
-            "refresh_expires_at": (
-                now + datetime.timedelta(seconds=client.refresh_token_lifetime)
-                if refresh
-                else False
-            ),
+            "refresh_expires_at": refresh_expires_at,
             "family": family,
+            "family_issued_at": family_issued_at,
             "parent_id": parent.id if parent else False,
             "code_id": code.id if code else False,
         })
 
     def _oauth_consume_refresh(self):
+        """Mark this refresh token used unless someone already did; return
+        whether this call did.
+
+        One `UPDATE ... WHERE refresh_used_at IS NULL`: of two transactions
+        racing with one token, exactly one consumes it. Under Odoo's
+        REPEATABLE READ the loser's UPDATE waits for the winner, then fails
+        with a serialization error once the winner commits. That error is
+        the answer ("someone else consumed it") and is caught here, in a
+        savepoint: left to Odoo, the request would be retried, the retry
+        would see a used token, take the race for a replay and revoke the
+        family the winner now holds.
+        """
         self.ensure_one()
-        self.refresh_used_at = fields.Datetime.now()
+        self.flush_recordset(["refresh_used_at"])
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        """
+                        UPDATE oauth_token SET refresh_used_at = %s
+                         WHERE id = %s AND refresh_used_at IS NULL
+                     RETURNING id
+                        """,
+                        fields.Datetime.now(), self.id,
+                    ),
+                    log_exceptions=False,
+                )
+                consumed = bool(cr.fetchall())
+        except pg_errors.SerializationFailure:
+            consumed = False
+        self.invalidate_recordset(["refresh_used_at"])
+        if not consumed:
+            _logger.info(
+                "OAuth2 refresh token #%s was consumed by a concurrent request: refused", self.id
+            )
+        return consumed
 
     # ------------------------------------------------------------ revoking
     def _oauth_revoke(self):

@@ -30,6 +30,7 @@ from oauthlib.oauth2 import (
     RevocationEndpoint,
     TokenEndpoint,
 )
+from oauthlib.oauth2.rfc6749 import errors
 
 from ..lib import oauth2 as lib
 
@@ -46,6 +47,19 @@ class S256AuthorizationCodeGrant(AuthorizationCodeGrant):
     of [A-Za-z0-9-._~]."""
 
     _code_challenge_methods = {"S256": lib.check_s256}
+
+
+class RotatingRefreshTokenGrant(RefreshTokenGrant):
+    """Refresh token grant that consumes the refresh token, atomically, as
+    the last step of validation (`consume_refresh_token`): a request that
+    fails (a scope too wide...) consumes nothing, and of two requests racing
+    with one token only one gets new tokens; the other answers
+    invalid_grant without ending the family, which the winner now holds."""
+
+    def validate_token_request(self, request):
+        super().validate_token_request(request)
+        if not self.request_validator.consume_refresh_token(request):
+            raise errors.InvalidGrantError(request=request)
 
 
 class OdooRequestValidator(RequestValidator):
@@ -201,12 +215,24 @@ class OdooRequestValidator(RequestValidator):
             return False
         if not token._oauth_refresh_active():
             return False
+        scopes = token._oauth_refresh_scopes()
+        if not scopes:
+            return False  # nothing left that the client may have: sign in again
         request.user = token.user_id
         request.oauth_parent = token
+        request.oauth_refresh_scopes = scopes
         return True
 
     def get_original_scopes(self, refresh_token, request, *args, **kwargs):
-        return lib.parse_scopes(request.oauth_parent.scope)
+        """The token's scopes as they still stand (`_oauth_refresh_scopes`):
+        a refresh keeps no scope the client or the consent lost since."""
+        return request.oauth_refresh_scopes
+
+    def consume_refresh_token(self, request):
+        """Whether this request consumed its refresh token (False: a
+        concurrent request did). Not an oauthlib hook: RotatingRefreshTokenGrant
+        calls it."""
+        return request.oauth_parent._oauth_consume_refresh()
 
     def rotate_refresh_token(self, request):
         return True
@@ -219,8 +245,6 @@ class OdooRequestValidator(RequestValidator):
             user = client.user_id
         else:
             user = request.user
-        if parent:
-            parent._oauth_consume_refresh()
         self.env["oauth.token"]._oauth_issue(
             token, client, user, request.grant_type,
             parent=parent, code=getattr(request, "oauth_code", None),
@@ -275,7 +299,7 @@ class OdooOAuth2Server(AuthorizationEndpoint, TokenEndpoint, RevocationEndpoint)
         )
         self.auth_grant = S256AuthorizationCodeGrant(validator)
         self.auth_grant.register_token_modifier(_drop_refresh_token)
-        self.refresh_grant = RefreshTokenGrant(validator, issue_new_refresh_tokens=True)
+        self.refresh_grant = RotatingRefreshTokenGrant(validator, issue_new_refresh_tokens=True)
         self.credentials_grant = ClientCredentialsGrant(validator)
         AuthorizationEndpoint.__init__(
             self,

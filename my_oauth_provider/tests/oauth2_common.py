@@ -97,13 +97,23 @@ class OAuth2Case(ApiCase):
             "/oauth2/authorize", params=self.authorize_params(**params), allow_redirects=False
         )
 
-    def consent(self, page, decision="allow"):
-        """Submit the consent form of `page` (a 200 response) as the browser would."""
+    def consent_fields(self, page):
+        """The hidden inputs of the consent form of `page` (a 200 response),
+        as (name, value) pairs in page order, duplicates kept."""
         self.assertEqual(page.status_code, 200, page.text)
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-        self.assertIn("csrf_token", fields)
-        fields = {key: html.unescape(value) for key, value in fields.items()}
-        fields["decision"] = decision
+        fields = [
+            (name, html.unescape(value))
+            for name, value in re.findall(
+                r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text
+            )
+        ]
+        self.assertIn("csrf_token", dict(fields))
+        return fields
+
+    def consent(self, page, decision="allow"):
+        """Submit the consent form of `page` as the browser would: every
+        hidden input in page order, then the clicked button."""
+        fields = [*self.consent_fields(page), ("decision", decision)]
         return self.url_open("/oauth2/authorize", data=fields, allow_redirects=False)
 
     def redirect_query(self, response):

@@ -53,6 +53,39 @@ class TestAuthorizationCode(OAuth2Case):
         self.assertFalse(self.env["oauth.grant"].search([("client_id", "=", self.web_client.id)]))
         self.assertEqual(self.open_authorize().status_code, 200)  # asked again
 
+    def test_deny_cannot_be_overridden_by_query(self):
+        """A link that carries `decision=allow` (or any other parameter) must
+        not ride along in the consent form: the user's Deny stays a Deny."""
+        page = self.open_authorize(decision="allow", foo="bar")
+        _target, query = self.redirect_query(self.consent(page, decision="deny"))
+        self.assertEqual(query["error"], "access_denied")
+        self.assertNotIn("code", query)
+        mine = [("client_id", "=", self.web_client.id)]
+        self.assertFalse(self.env["oauth.grant"].search(mine))
+        self.assertFalse(self.env["oauth.authorization.code"].search(mine))
+        # only the OAuth parameters are carried over by the form
+        names = [name for name, _value in self.consent_fields(page)]
+        self.assertEqual(sorted(names), sorted(["csrf_token", *self.authorize_params()]))
+
+    def test_decision_must_be_present_once(self):
+        """No decision, two decisions, or an unknown one: refused, nothing
+        granted, no code, no redirect to the client."""
+        page = self.open_authorize()
+        fields = self.consent_fields(page)
+        for decisions in ([], ["allow", "allow"], ["deny", "allow"], ["allow", "deny"], ["yes"]):
+            with self.subTest(decisions=decisions):
+                data = fields + [("decision", decision) for decision in decisions]
+                response = self.url_open("/oauth2/authorize", data=data, allow_redirects=False)
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertNotIn("Location", response.headers)
+                self.assertIn("cannot be accepted", response.text)
+        mine = [("client_id", "=", self.web_client.id)]
+        self.assertFalse(self.env["oauth.grant"].search(mine))
+        self.assertFalse(self.env["oauth.authorization.code"].search(mine))
+        # the same form with one decision still works
+        _target, query = self.redirect_query(self.consent(page))
+        self.assertTrue(query["code"])
+
     def test_wrong_verifier_is_invalid_grant(self):
         code = self.get_code()
         response = self.exchange(code, verifier="w" * 43)

@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import config
 
 from odoo.addons.my_oauth_provider.services import oauth2_server
 
@@ -81,6 +84,36 @@ class TestIntrospectionRevocationMetadata(OAuth2Case):
             sorted(meta["scopes_supported"]), sorted(self.env["api.resource"]._api_scopes())
         )
         self.assertIn("orders:write", meta["scopes_supported"])
+
+    FORGED = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
+              "X-Forwarded-For": "203.0.113.9"}
+
+    def test_issuer_ignores_forwarded_host(self):
+        """Behind a proxy (proxy_mode) a client can send its own
+        X-Forwarded-* headers: the issuer, every endpoint URL of the
+        metadata and the `iss` of introspection still come from
+        web.base.url, never from the request."""
+        base = self.base_url()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("web.base.url"), base)
+        access = self.client_credentials_token("orders:read")["access_token"]
+        with patch.dict(config.options, {"proxy_mode": True}):
+            meta = self.url_open(
+                "/.well-known/oauth-authorization-server", headers=self.FORGED
+            ).json()
+            claims = self.post_form(
+                "/oauth2/introspect", {"token": access},
+                auth=(self.service_client.identifier, self.service_secret), headers=self.FORGED,
+            ).json()
+            document = self.url_open("/api/v1/openapi.json", headers=self.FORGED).json()
+        self.assertEqual(meta["issuer"], base)
+        for key in ("authorization_endpoint", "token_endpoint", "revocation_endpoint",
+                    "introspection_endpoint", "service_documentation"):
+            self.assertTrue(meta[key].startswith(f"{base}/"), meta[key])
+        self.assertEqual(claims["iss"], base)
+        # the OpenAPI document (my_api) names the same server and token URLs
+        self.assertEqual(document["servers"], [{"url": f"{base}/api/v1"}])
+        flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
+        self.assertEqual(flows["authorizationCode"]["tokenUrl"], meta["token_endpoint"])
 
     def test_metadata_passes_oauthlibs_rfc_8414_checks_when_served_over_https(self):
         env = self.env

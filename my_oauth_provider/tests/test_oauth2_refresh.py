@@ -1,3 +1,8 @@
+import datetime
+
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -79,3 +84,67 @@ class TestRefreshRotation(OAuth2Case):
             self.api("GET", "/api/v1/orders", key=self.first["access_token"]), 401, "unauthorized"
         )
         self.assertOAuthError(self.refresh(self.first["refresh_token"]), 400, "invalid_grant")
+
+    def test_refresh_drops_removed_scopes(self):
+        """A scope taken off the client is not carried over by a refresh."""
+        self.web_client.scope = "orders:read orders:write"  # partners:read removed
+        second = self.refresh(self.first["refresh_token"])
+        self.assertEqual(second.status_code, 200, second.text)
+        second = second.json()
+        self.assertEqual(second["scope"], "orders:read")
+        token = self.env["oauth.token"].search([("client_id", "=", self.web_client.id)], limit=1)
+        self.assertEqual(token.scope, "orders:read")
+        self.assertError(
+            self.api("GET", "/api/v1/partners", key=second["access_token"]),
+            403, "insufficient_scope",
+        )
+        self.assertEqual(
+            self.api("GET", "/api/v1/orders", key=second["access_token"]).status_code, 200
+        )
+        # asking for it back is refused, and the refusal does not burn the token
+        back = self.refresh(second["refresh_token"], scope="partners:read")
+        self.assertOAuthError(back, 400, "invalid_scope")
+        # no allowed scope left at all: the authorization is over
+        self.web_client.scope = "orders:write"
+        self.assertOAuthError(self.refresh(second["refresh_token"]), 400, "invalid_grant")
+        self.web_client.scope = "orders:read"
+        self.assertEqual(self.refresh(second["refresh_token"]).status_code, 200)
+
+    def test_refresh_drops_scopes_no_longer_consented(self):
+        """The user's remembered consent bounds a refresh too."""
+        grant = self.env["oauth.grant"].search([("client_id", "=", self.web_client.id)])
+        grant.scope = "orders:read"
+        second = self.refresh(self.first["refresh_token"])
+        self.assertEqual(second.status_code, 200, second.text)
+        self.assertEqual(second.json()["scope"], "orders:read")
+        # consent forgotten without revoking (a plain delete): nothing to refresh for
+        grant.unlink()
+        self.assertOAuthError(
+            self.refresh(second.json()["refresh_token"]), 400, "invalid_grant"
+        )
+
+    def test_refresh_family_absolute_lifetime(self):
+        """However often it is refreshed, an authorization ends
+        `my_oauth_provider.refresh_family_days` (90) days after its first
+        token, even with a fresh refresh token in hand."""
+        start = fields.Datetime.now()
+        token = self.first
+        for days in (25, 50, 75):
+            with freeze_time(start + datetime.timedelta(days=days)):
+                response = self.refresh(token["refresh_token"])
+                self.assertEqual(response.status_code, 200, response.text)
+                token = response.json()
+        with freeze_time(start + datetime.timedelta(days=91)):
+            self.assertOAuthError(self.refresh(token["refresh_token"]), 400, "invalid_grant")
+
+        # the setting is read at each refresh, and counts from the first issue
+        self.authenticate("oauth_consenting", "oauth_consenting_pw")
+        fresh = self.exchange(self.get_code()).json()
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.refresh_family_days", "5")
+        with freeze_time(start + datetime.timedelta(days=4)):
+            response = self.refresh(fresh["refresh_token"])
+            self.assertEqual(response.status_code, 200, response.text)
+        with freeze_time(start + datetime.timedelta(days=6)):
+            self.assertOAuthError(
+                self.refresh(response.json()["refresh_token"]), 400, "invalid_grant"
+            )

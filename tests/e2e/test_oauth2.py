@@ -5,17 +5,23 @@ rest is what third-party applications and a signed-in user's browser do.
 """
 
 import base64
+import contextlib
 import hashlib
 import html
 import json
+import os
 import re
 import secrets
+import shlex
+import subprocess
+import threading
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from conftest import odoo_shell
+from requests_oauthlib import OAuth2Session
 
 REDIRECT_URI = "https://portal.example.com/oauth/callback"
 TIMEOUT = 30
@@ -45,6 +51,69 @@ for table, columns in tables:
             found.append((index, table))
 print(marker, len(tables), found)
 """
+
+# Run in odoo shell with `digest` and `marker` set: locks the row of that
+# refresh token until two other transactions of the database wait for a
+# lock (at most 60 s), then lets go without changing anything.
+LOCK_SCRIPT = """
+import time
+from odoo.tools import SQL
+env.cr.execute(SQL(
+    "SELECT id FROM oauth_token WHERE refresh_token_hash = %s FOR UPDATE", digest
+))
+assert env.cr.rowcount == 1
+print(marker, "locked", flush=True)
+deadline = time.monotonic() + 60
+waiting = 0
+while waiting < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
+    env.cr.execute(SQL("SELECT pg_stat_clear_snapshot()"))
+    env.cr.execute(SQL(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    ))
+    waiting = env.cr.fetchone()[0]
+print(marker, "released", waiting, flush=True)
+env.cr.rollback()
+"""
+
+
+@contextlib.contextmanager
+def refresh_token_row_locked(refresh_token):
+    """Hold the token's row locked (LOCK_SCRIPT) while the block runs; on
+    leaving, wait for the lock to go and return how many waited for it."""
+    marker = uuid.uuid4().hex
+    digest = hashlib.sha256(refresh_token.encode()).hexdigest()
+    shell = subprocess.Popen(
+        shlex.split(os.environ["ODOO_SHELL"]),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    shell.stdin.write(f"digest = {digest!r}\nmarker = {marker!r}\n{LOCK_SCRIPT}")
+    shell.stdin.close()
+    result = {}
+    try:
+        for line in shell.stdout:
+            if line.startswith(f"{marker} locked"):
+                break
+        else:
+            raise RuntimeError("odoo shell did not lock the token row")
+        yield result
+        for line in shell.stdout:
+            if line.startswith(f"{marker} released"):
+                result["waiting"] = int(line.split()[-1])
+    finally:
+        shell.wait(timeout=120)
+
+
+@pytest.fixture(scope="module")
+def public_url(odoo_url):
+    """The administrator sets the server's public URL (web.base.url): the
+    OAuth2 issuer and every URL of the metadata derive from it."""
+    odoo_shell(f"env['ir.config_parameter'].set_param('web.base.url', {odoo_url!r})")
+    return odoo_url
 
 
 def s256(verifier):
@@ -105,19 +174,29 @@ def open_authorize(odoo_url, session, params):
     )
 
 
+def submit_consent(odoo_url, session, page, decision):
+    """Post the consent form of `page` as a browser does: every hidden input
+    in page order, then the button that was clicked."""
+    fields = [
+        (name, html.unescape(value))
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text
+        )
+    ]
+    return session.post(
+        f"{odoo_url}/oauth2/authorize",
+        data=[*fields, ("decision", decision)],
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
 def authorize(odoo_url, session, client_id, verifier, decision="allow", **extra):
     """The browser's side: open /oauth2/authorize, consent if asked; return
     the redirect's query (or the last response if there is no redirect)."""
     response = open_authorize(odoo_url, session, authorize_params(client_id, verifier, **extra))
     if response.status_code == 200:
-        fields = dict(
-            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text)
-        )
-        fields = {key: html.unescape(value) for key, value in fields.items()}
-        fields["decision"] = decision
-        response = session.post(
-            f"{odoo_url}/oauth2/authorize", data=fields, allow_redirects=False, timeout=TIMEOUT
-        )
+        response = submit_consent(odoo_url, session, response, decision)
     if response.status_code != 302:
         return response
     location = response.headers["Location"]
@@ -282,6 +361,104 @@ def test_refresh_rotation_and_reuse_detection(odoo_url, admin_session, clients):
     assert later.json()["error"] == "invalid_grant"
 
 
+def test_concurrent_refresh_one_wins_family_survives(odoo_url, admin_session, clients):
+    """Two refreshes with one refresh token at once (a client with two
+    threads, or a retry overtaking the first try): one gets new tokens, the
+    other invalid_grant, and the tokens the winner holds keep working. Only
+    a later replay of the used token revokes the family.
+
+    The overlap is made certain rather than left to timing: an odoo shell
+    holds the token's row locked until both requests wait for it, so both
+    have read the token as unused before either can consume it."""
+    verifier = secrets.token_urlsafe(48)
+    query = authorize(odoo_url, admin_session, clients["web"][0], verifier)
+    first = exchange(odoo_url, clients, query["code"], verifier).json()
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def refresh():
+        barrier.wait()
+        responses.append(
+            token_request(
+                odoo_url, clients["web"],
+                grant_type="refresh_token", refresh_token=first["refresh_token"],
+            )
+        )
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    with refresh_token_row_locked(first["refresh_token"]) as lock:
+        for thread in threads:
+            thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert lock["waiting"] >= 2, "the two refreshes did not overlap"
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200, 400], [response.text for response in responses]
+    winner = next(response for response in responses if response.status_code == 200).json()
+    loser = next(response for response in responses if response.status_code == 400)
+    assert loser.json()["error"] == "invalid_grant"
+    assert loser.headers["Cache-Control"] == "no-store"
+
+    # the winner's tokens work: the family was not revoked
+    assert api_get(odoo_url, winner["access_token"]).status_code == 200
+    following = token_request(
+        odoo_url, clients["web"], grant_type="refresh_token", refresh_token=winner["refresh_token"]
+    )
+    assert following.status_code == 200, following.text
+    following = following.json()
+
+    # a later replay of the used token still ends the whole authorization
+    replay = token_request(
+        odoo_url, clients["web"], grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
+    assert replay.json()["error"] == "invalid_grant"
+    assert api_get(odoo_url, following["access_token"]).status_code == 401
+
+
+def test_authorization_code_flow_with_requests_oauthlib(
+    odoo_url, public_url, admin_session, clients, monkeypatch
+):
+    """A stock client library (requests-oauthlib: PKCE S256, state check,
+    HTTP Basic client authentication, refresh) finds everything it needs
+    in the metadata and gets through the whole flow."""
+    # the test server speaks plain http on 127.0.0.1
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    identifier, secret = clients["web"]
+    meta = requests.get(
+        f"{public_url}/.well-known/oauth-authorization-server", timeout=TIMEOUT
+    ).json()
+    app = OAuth2Session(identifier, redirect_uri=REDIRECT_URI, scope=["orders:read"], pkce="S256")
+    url, state = app.authorization_url(meta["authorization_endpoint"])
+    assert "code_challenge_method=S256" in url
+
+    page = admin_session.get(url, allow_redirects=False, timeout=TIMEOUT)
+    if page.status_code == 200:
+        page = submit_consent(odoo_url, admin_session, page, "allow")
+    assert page.status_code == 302, page.text
+    callback = page.headers["Location"]
+    assert callback.startswith(REDIRECT_URI) and f"state={state}" in callback
+
+    token = app.fetch_token(
+        meta["token_endpoint"], authorization_response=callback,
+        client_secret=secret, timeout=TIMEOUT,
+    )
+    assert token["scope"] == ["orders:read"]
+    assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 200
+
+    refreshed = app.refresh_token(
+        meta["token_endpoint"], auth=(identifier, secret), timeout=TIMEOUT
+    )
+    assert refreshed["refresh_token"] != token["refresh_token"]
+    assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 200
+
+    revoked = requests.post(
+        meta["revocation_endpoint"], data={"token": refreshed["refresh_token"]},
+        auth=(identifier, secret), timeout=TIMEOUT,
+    )
+    assert revoked.status_code == 200
+    assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 401
+
+
 def test_introspection_active_then_inactive(odoo_url, clients):
     access = token_request(
         odoo_url, clients["service"], grant_type="client_credentials", scope="orders:read"
@@ -314,12 +491,12 @@ def test_introspection_active_then_inactive(odoo_url, clients):
     assert anonymous.json()["error"] == "invalid_client"
 
 
-def test_metadata_document(odoo_url):
+def test_metadata_document(odoo_url, public_url):
     response = requests.get(f"{odoo_url}/.well-known/oauth-authorization-server", timeout=TIMEOUT)
     assert response.status_code == 200
     meta = response.json()
-    # RFC 8414 section 3.3: the issuer is the URL the document was fetched under
-    assert meta["issuer"] == odoo_url
+    # RFC 8414 section 3.3: the issuer is the server's public URL (web.base.url)
+    assert meta["issuer"] == public_url
     for key in (
         "authorization_endpoint",
         "token_endpoint",

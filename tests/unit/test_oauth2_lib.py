@@ -74,3 +74,35 @@ def test_basic_auth_is_form_decoded():
     assert oauth2.parse_basic_auth("Basic !!!") is None
     assert oauth2.parse_basic_auth("Basic " + base64.b64encode(b"nocolon").decode()) is None
     assert oauth2.parse_basic_auth(None) is None
+
+
+def test_consent_form_carries_only_the_oauth_parameters():
+    pairs = [
+        ("response_type", "code"),
+        ("decision", "allow"),
+        ("client_id", "oc_x"),
+        ("csrf_token", "planted"),
+        ("state", "s1"),
+        ("state", "s2"),
+        ("nonce", "n"),
+    ]
+    assert oauth2.authorization_parameters(pairs) == [
+        ("response_type", "code"),
+        ("client_id", "oc_x"),
+        ("state", "s1"),
+        ("state", "s2"),
+    ]
+
+
+def test_consent_decision_is_one_allow_or_deny():
+    assert oauth2.consent_decision(["allow"]) == "allow"
+    assert oauth2.consent_decision(["deny"]) == "deny"
+    for values in ([], ["allow", "allow"], ["deny", "allow"], ["Allow"], ["yes"], [""]):
+        assert oauth2.consent_decision(values) is None
+
+
+def test_positive_int_falls_back_on_garbage():
+    assert oauth2.positive_int("30", 90) == 30
+    assert oauth2.positive_int(" 7 ", 90) == 7
+    for value in (None, "", "0", "-5", "1.5", "ninety", False):
+        assert oauth2.positive_int(value, 90) == 90
