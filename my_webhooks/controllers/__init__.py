@@ -1,1 +1,2 @@
 from . import inbound
+from . import native_hook

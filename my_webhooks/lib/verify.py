@@ -19,9 +19,16 @@ except for Standard Webhooks, whose `whsec_<base64>` secrets are decoded
 first (as its reference libraries do). Stripe's `whsec_...` secrets are used
 as they are, not decoded (stripe-python does the same).
 
+Generic, Shopify and GitHub sign the body alone: nothing signed tells a
+replay of a captured delivery under a new id header from a new delivery,
+so intake remembers the digest of each body of these schemes for the
+source's replay window (BODY_ONLY_SCHEMES). Stripe and Standard Webhooks
+sign a timestamp (and Standard Webhooks the id) with the body: the
+tolerance and the event id stop their replays.
+
 This module also finds an event's id and type (a header, else a dotted path
-into the JSON body) and redacts the signature headers before they are
-stored. It imports nothing from Odoo.
+into the JSON body) and redacts signature and credential headers before
+they are stored. It imports nothing from Odoo.
 """
 
 import base64
@@ -74,19 +81,45 @@ SCHEME_DEFAULTS = {
     },
 }
 
-# Headers never stored in clear, whatever the scheme.
+# Headers never stored in clear, whatever the scheme: signatures, and the
+# static credentials some senders send instead (GitLab's X-Gitlab-Token, an
+# API key, HTTP authentication, cookies).
 SENSITIVE_HEADERS = frozenset(
     {
         "authorization",
         "cookie",
         "proxy-authorization",
+        "set-cookie",
         "stripe-signature",
         "webhook-signature",
+        "x-api-key",
+        "x-gitlab-token",
         "x-hub-signature",
         "x-hub-signature-256",
         "x-shopify-hmac-sha256",
     }
 )
+# Any other header whose name contains one of these (case-insensitive) is
+# taken for a credential too: a custom `X-Acme-Auth`, `X-Client-Secret` or
+# `X-Access-Token` is redacted without being listed. Over-redacting a
+# harmless header costs a line of debugging; storing a credential leaks it
+# to everyone who can read the event log.
+SENSITIVE_WORDS = (
+    "auth",
+    "cookie",
+    "credential",
+    "hmac",
+    "key",
+    "passw",
+    "secret",
+    "session",
+    "signature",
+    "token",
+)
+
+# Schemes whose signature covers the body only: a captured delivery re-sent
+# with a new id header still verifies, so only the body tells it apart.
+BODY_ONLY_SCHEMES = frozenset({"generic", "shopify", "github"})
 
 _HEX_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -184,7 +217,7 @@ def verify_generic(secrets, body, headers, header_name, tolerance=None, now=None
 
 
 def verify_github(secrets, body, headers, header_name=None, tolerance=None, now=None):
-    del tolerance, now  # GitHub sends no timestamp: the delivery id stops replays
+    del tolerance, now  # GitHub signs no timestamp: intake dedupes replays on the body
     name = header_name or "X-Hub-Signature-256"
     verify_hex_body(secrets, body, _header(headers, name), name)
 
@@ -318,15 +351,26 @@ def signature_headers(scheme, header_name=None):
     return names
 
 
+def is_sensitive_header(name, hidden=SENSITIVE_HEADERS):
+    """Whether the header `name` may carry a credential (see SENSITIVE_WORDS)."""
+    name = name.lower()
+    return name in hidden or any(word in name for word in SENSITIVE_WORDS)
+
+
 def redact_headers(headers, scheme, header_name=None, limit=4096):
-    """A dict of the request headers fit for storage: signature, cookie and
-    authorization values replaced by `[redacted]`, each value cut at
-    `limit` characters."""
+    """A dict of the request headers fit for storage: the values of
+    signature, credential, cookie and authorization headers replaced by
+    `[redacted]`, each other value cut at `limit` characters."""
     hidden = signature_headers(scheme, header_name)
     kept = {}
     for key, value in headers.items():
-        kept[key] = REDACTED if key.lower() in hidden else str(value)[:limit]
+        kept[key] = REDACTED if is_sensitive_header(key, hidden) else str(value)[:limit]
     return kept
+
+
+def body_digest(body):
+    """The SHA-256 (hex) of the raw body: what recognises a replayed body."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def json_path(document, path):
@@ -365,7 +409,7 @@ def event_identity(body, document, headers, id_header="", id_path="", type_heade
     if event_id is None and id_path:
         event_id = _scalar(json_path(document, id_path), 255)
     if event_id is None:
-        event_id = hashlib.sha256(body).hexdigest()
+        event_id = body_digest(body)
     event_type = _scalar(_header(headers, type_header), 255) if type_header else None
     if event_type is None and type_path:
         event_type = _scalar(json_path(document, type_path), 255)

@@ -6,4 +6,5 @@ from . import base_automation
 from . import api_resource
 from . import webhook_source
 from . import webhook_event
+from . import webhook_event_digest
 from . import sale_order

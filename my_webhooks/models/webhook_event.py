@@ -152,7 +152,10 @@ class WebhookEvent(models.Model):
         """Delete processed events older than `my_webhooks.event_retention_days`
         (default 30; 0 keeps them forever). Failed and waiting events stay.
         A sender's retry of a deleted event would be taken as new: keep
-        events longer than any sender retries (Stripe: 3 days)."""
+        events longer than any sender retries (Stripe: 3 days). The schemes
+        that sign the body only do not depend on it: their body digests
+        (webhook.event.digest) stay for the source's replay window, however
+        soon events go."""
         days = int(
             self.env["ir.config_parameter"]
             .sudo()

@@ -6,14 +6,20 @@
 1. find the active source of that slug (404 otherwise);
 2. refuse a body over the source's limit (413);
 3. verify the signature over the raw bytes with the source's scheme and
-   secrets (401); a refused request stores nothing but one counter on the
-   source, committed before the refusal is raised so that it survives it,
-   and an attacker cannot fill any table;
+   secrets (401); a refused request stores nothing but a counter on the
+   source, written at most once a second by a statement of its own (see
+   `_webhook_count_rejection`), so that an attacker can neither fill any
+   table nor make each forgery cost a write;
 4. parse the body as JSON (400);
 5. insert the event with `ON CONFLICT (source_id, event_id) DO NOTHING`:
    the unique constraint decides, in PostgreSQL, which of several concurrent
    identical deliveries is the original; every other one is answered
-   `{"status": "duplicate"}` and counted on the original;
+   `{"status": "duplicate"}` and counted on the original. For the schemes
+   that sign the body only (generic, Shopify, GitHub), the same statement
+   first records the body's SHA-256 in `webhook.event.digest`, unique per
+   source: a byte-identical body received within the source's replay window
+   is a duplicate too, whatever its id header says, and no event is
+   inserted for it;
 6. wake the processing cron (async, the default) or process at once (sync).
 
 Queued (async) intake inserts the event in a statement of its own,
@@ -31,6 +37,7 @@ import json
 import logging
 import re
 
+import psycopg2
 from psycopg2 import errors
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
@@ -47,10 +54,13 @@ from odoo.addons.my_api.core import (
     side_execute,
 )
 
+from ..lib.signing import generate_secret
 from ..lib.verify import (
+    BODY_ONLY_SCHEMES,
     DEFAULT_TOLERANCE,
     SCHEME_DEFAULTS,
     VerificationError,
+    body_digest,
     event_identity,
     redact_headers,
     verify,
@@ -61,6 +71,11 @@ _logger = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WEBHOOKS_PATH = f"{API_PREFIX}/webhooks"
 DUPLICATE_LOCK_TIMEOUT = "2s"
+DEFAULT_REPLAY_WINDOW_HOURS = 72  # Stripe's retries span 3 days, Shopify's 2, GitHub's none
+MAX_REPLAY_WINDOW_HOURS = 90 * 24
+REJECTION_COUNT_SECONDS = 1  # the source's refusal counter is written at most this often
+# the secret the demo source had before it got a random one: still public
+PUBLIC_DEMO_SECRET = "whsec_your_secret"  # noqa: S105 - a known value, searched to replace it
 # read in one query by intake
 INTAKE_FIELDS = [
     "scheme",
@@ -74,6 +89,7 @@ INTAKE_FIELDS = [
     "type_path",
     "processing",
     "max_body_kb",
+    "replay_window_hours",
 ]
 
 
@@ -193,13 +209,25 @@ class WebhookSource(models.Model):
         default=5, help="Attempts of a failing event before it stays failed for good."
     )
     max_body_kb = fields.Integer("Body limit (KiB)", default=1024)
+    replay_window_hours = fields.Integer(
+        "Replay window (h)",
+        default=DEFAULT_REPLAY_WINDOW_HOURS,
+        help="Generic, Shopify and GitHub sign the body only: a captured delivery re-sent "
+        "with a new id header still verifies. A byte-identical body received again within "
+        "this many hours is answered as a duplicate and not processed, whatever its id "
+        "says (the body's SHA-256 is kept that long, however soon events are deleted). "
+        "0 turns this off: then only the event id stops replays of these schemes. "
+        "Stripe and Standard Webhooks sign a timestamp: their tolerance stops replays.",
+    )
     event_ids = fields.One2many("webhook.event", "source_id", "Events")
     event_count = fields.Integer(compute="_compute_event_count")
     rejected_count = fields.Integer(
         "Rejected requests",
         readonly=True,
         copy=False,
-        help="Requests refused at verification (nothing of them is stored).",
+        help="Requests refused at verification (nothing of them is stored), counted at most "
+        "once a second: a flood of forged requests shows as a count growing by one a "
+        "second, and costs the database no more than that.",
     )
     last_rejected_at = fields.Datetime(readonly=True, copy=False)
     last_rejected_reason = fields.Char(readonly=True, copy=False)
@@ -296,6 +324,17 @@ class WebhookSource(models.Model):
                     self.env._("Tolerance must be 0 or more; attempts and body limit at least 1.")
                 )
 
+    @api.constrains("replay_window_hours")
+    def _check_replay_window(self):
+        for source in self:
+            if not 0 <= source.replay_window_hours <= MAX_REPLAY_WINDOW_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "The replay window must be between 0 and %(max)s hours.",
+                        max=MAX_REPLAY_WINDOW_HOURS,
+                    )
+                )
+
     def action_view_events(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("my_webhooks.webhook_event_action")
@@ -369,6 +408,9 @@ class WebhookSource(models.Model):
             ),
             "request_id": request_id,
         }
+        if config["scheme"] in BODY_ONLY_SCHEMES and config["replay_window_hours"] > 0:
+            values["body_digest"] = body_digest(body)
+            values["replay_window_hours"] = config["replay_window_hours"]
         if config["processing"] == "sync":
             self._webhook_read_committed()
             new_id = source._webhook_store(values)
@@ -376,8 +418,8 @@ class WebhookSource(models.Model):
             new_id = source._webhook_store_queued(values)
         if new_id is None:
             self._webhook_read_committed()
-            source._webhook_count_duplicate(event_id)
-            return 200, {"status": "duplicate", "event_id": event_id}
+            original_id = source._webhook_count_duplicate(event_id, values.get("body_digest"))
+            return 200, {"status": "duplicate", "event_id": original_id}
         if config["processing"] == "sync":
             # the insert above holds the new row's lock: nobody else takes it
             self.env["webhook.event"]._process_one(new_id)
@@ -415,22 +457,85 @@ class WebhookSource(models.Model):
     def create(self, vals_list):
         sources = super().create(vals_list)
         self.env.registry.clear_cache()  # _webhook_config
+        sources._webhook_rotate_native_urls()
         return sources
 
     def write(self, vals):
         result = super().write(vals)
         self.env.registry.clear_cache()  # _webhook_config
+        if vals.get("automation_id"):
+            self._webhook_rotate_native_urls()
         return result
+
+    def _webhook_rotate_native_urls(self):
+        """Give the handler rules of these sources a new `/web/hook/<uuid>`.
+
+        A rule that moves behind a source may have been called at its native
+        URL until now, unsigned: whoever knew that URL must not keep a way
+        around the source's verification (the native route refuses such a
+        rule anyway, see `_webhook_native_hook_refused`; a new uuid also
+        keeps the old URL from telling anything once the rule leaves the
+        source).
+        """
+        rules = self.automation_id
+        if rules:
+            # sudo: an administrator may link a rule without being an
+            # automation rules manager; the uuid is the rule's own secret
+            rules.sudo().action_rotate_webhook_uuid()
+
+    @api.model
+    def _webhook_native_hook_refused(self, rules):
+        """Whether Odoo's own `/web/hook/<uuid>` route must refuse to run
+        `rules`: a rule that handles the events of a source (archived or
+        not) runs only for deliveries whose signature was verified, and a
+        rule that sends signed webhooks (an endpoint's, or any rule with a
+        "Send signed webhook" action) only when its records change. The
+        native route runs any rule for anyone who has its uuid, unsigned.
+        """
+        # sudo: the native route is public; these are checks on the system's
+        # own configuration, nothing of which is returned
+        rules = rules.sudo().with_context(active_test=False)
+        domain = [("automation_id", "in", rules.ids)]
+        for model in ("webhook.source", "webhook.endpoint"):
+            if rules.env[model].search_count(domain, limit=1):
+                return True
+        return "webhook_signed" in rules.action_server_ids.mapped("state")
+
+    @api.model
+    def _webhook_new_secret(self):
+        """A random secret, for a source created by data files (the demo)."""
+        return generate_secret()
+
+    @api.model
+    def _webhook_secure_demo_source(self):
+        """Replace the public secret the demo source had before it was made
+        random, on databases installed with it (run at every update of the
+        demo data: the demo record itself is never updated)."""
+        source = self.env.ref("my_webhooks.webhook_source_demo_stripe", raise_if_not_found=False)
+        # sudo: the secret is an administrator-only field; this runs at update
+        if source and source.sudo().secret == PUBLIC_DEMO_SECRET:
+            source.sudo().secret = generate_secret()
 
     def unlink(self):
         result = super().unlink()
         self.env.registry.clear_cache()  # _webhook_config
         return result
 
-    def _webhook_insert_query(self, values):
-        """INSERT of the event unless (source, event id) exists, RETURNING id."""
+    def _webhook_insert_ctes(self, values):
+        """The CTEs that store one delivery, for a top-level WITH (a WITH
+        holding an INSERT cannot nest): `new_event`, the INSERT of the event
+        unless (source, event id) exists, RETURNING its id; before it, when
+        `values` has a `body_digest`, `digest`, the record of that body.
+
+        The digest row is inserted, or taken over when it is older than the
+        replay window; a body received within the window inserts nothing,
+        and then neither does `new_event` (it reads `digest`, so it runs
+        after it). Two concurrent identical bodies: the unique index makes
+        the second wait for the first to commit, then finds its row.
+        """
         self.ensure_one()
-        return SQL(
+        digest = values.get("body_digest")
+        event = SQL(
             """
             INSERT INTO webhook_event (
                 source_id, event_id, event_type, payload, headers, request_id,
@@ -438,6 +543,7 @@ class WebhookSource(models.Model):
                 create_uid, create_date, write_uid, write_date)
             SELECT %s, %s, %s, %s, %s, %s, 'received', 0, 0, t.now, %s, t.now, %s, t.now
               FROM (SELECT now() AT TIME ZONE 'UTC' AS now) t
+             %s
             ON CONFLICT (source_id, event_id) DO NOTHING
             RETURNING id
             """,
@@ -449,13 +555,50 @@ class WebhookSource(models.Model):
             values["request_id"],
             SUPERUSER_ID,
             SUPERUSER_ID,
+            SQL("WHERE EXISTS (SELECT 1 FROM digest)") if digest else SQL(),
+        )
+        if not digest:
+            return SQL("new_event AS (%s)", event)
+        return SQL(
+            """
+            digest AS (
+                INSERT INTO webhook_event_digest AS d (source_id, digest, event_id, received_at)
+                VALUES (%s, %s, %s, now() AT TIME ZONE 'UTC')
+                ON CONFLICT (source_id, digest) DO UPDATE
+                   SET event_id = EXCLUDED.event_id, received_at = EXCLUDED.received_at
+                 WHERE d.received_at < EXCLUDED.received_at - make_interval(hours => %s)
+                RETURNING 1),
+            new_event AS (%s)
+            """,
+            self.id,
+            digest,
+            values["event_id"],
+            values["replay_window_hours"],
+            event,
+        )
+
+    def _webhook_original_query(self, values):
+        """The event id of the original of a duplicate: the event first
+        received with this body when the body is remembered, else the id
+        sent."""
+        digest = values.get("body_digest")
+        if not digest:
+            return SQL("%s", values["event_id"])
+        return SQL(
+            """
+            COALESCE((SELECT event_id FROM webhook_event_digest
+                       WHERE source_id = %s AND digest = %s), %s)
+            """,
+            self.id,
+            digest,
+            values["event_id"],
         )
 
     def _webhook_store(self, values):
-        """Insert the event unless (source, event id) exists, in the request's
+        """Insert the event unless it is a duplicate, in the request's
         transaction (sync processing); return its id or None."""
         cr = self.env.cr
-        cr.execute(self._webhook_insert_query(values))
+        cr.execute(SQL("WITH %s SELECT id FROM new_event", self._webhook_insert_ctes(values)))
         row = cr.fetchone()
         return row[0] if row else None
 
@@ -464,7 +607,8 @@ class WebhookSource(models.Model):
 
         One statement in a transaction of its own, committed at once
         (my_api.core.side_execute: one round trip, while the request's own
-        transaction stays read-only): the insert, and the check for a due
+        transaction stays read-only): the body's digest (body-only schemes),
+        the insert, and the check for a due
         trigger of the processing cron. `ir.cron._trigger()` costs a trigger
         row and, after commit, a new connection to NOTIFY the cron workers;
         a due trigger already pending is enough: the KEY SHARE lock taken on
@@ -487,7 +631,7 @@ class WebhookSource(models.Model):
         new_id, pending, original_state = side_execute(
             SQL(
                 """
-                WITH new_event AS (%s),
+                WITH %s,
                      pending AS (
                         SELECT 1 FROM ir_cron_trigger
                          WHERE cron_id = %s AND call_at <= %s
@@ -497,12 +641,12 @@ class WebhookSource(models.Model):
                        (SELECT state FROM webhook_event
                          WHERE source_id = %s AND event_id = %s)
                 """,
-                self._webhook_insert_query(values),
+                self._webhook_insert_ctes(values),
                 cron_id,
                 fields.Datetime.now(),
                 SQL(", logged AS (%s)", log) if log else SQL(),
                 self.id,
-                values["event_id"],
+                self._webhook_original_query(values),
             ),
             fetch=True,
         )
@@ -515,16 +659,23 @@ class WebhookSource(models.Model):
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return new_id
 
-    def _webhook_count_duplicate(self, event_id):
-        """Count a duplicate on the original event (best effort).
+    def _webhook_count_duplicate(self, event_id, digest=None):
+        """Count a duplicate on the original event (best effort); return the
+        original's event id (that of the first delivery of this body, for a
+        body replayed under a new id).
 
         The original is committed by now (ON CONFLICT waited for it). While a
         cron worker processes it, its row is locked: the count waits at most
         DUPLICATE_LOCK_TIMEOUT, then gives up rather than keep the sender
-        waiting (the answer is the same either way).
+        waiting (the answer is the same either way). The original may be
+        gone (events are deleted before digests): nothing is counted then.
         """
         self.ensure_one()
         cr = self.env.cr
+        if digest:
+            values = {"event_id": event_id, "body_digest": digest}
+            cr.execute(SQL("SELECT %s", self._webhook_original_query(values)))
+            event_id = cr.fetchone()[0]
         try:
             with cr.savepoint(flush=False):
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", DUPLICATE_LOCK_TIMEOUT))
@@ -544,28 +695,54 @@ class WebhookSource(models.Model):
                 cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
         except errors.LockNotAvailable:
             _logger.info("duplicate of event %s of source %s not counted: busy", event_id, self.id)
+        return event_id
 
     def _webhook_count_rejection(self, reason):
-        """Count a refused request on the source, and commit: the refusal
-        that follows rolls the request back, and the counter must stay.
-        Nothing else was written by this request. At READ COMMITTED, so that
-        concurrent refusals wait for each other instead of failing."""
+        """Count a refused request on the source, at most once a second.
+
+        A forger needs no secret to post: each refusal must cost the
+        database as little as possible, and never a write of its own. The
+        counter is bumped by one statement on a bookkeeping connection
+        (side_execute), together with the request's log line, so a refusal
+        costs one round trip and the request's own transaction writes
+        nothing. That statement updates the source row only if its last
+        refusal is REJECTION_COUNT_SECONDS old, and skips it when another
+        transaction holds it (an administrator saving the form, a
+        concurrent refusal being counted): a flood writes the row once a
+        second at most, and no refusal waits for a lock. `rejected_count`
+        is therefore a count of the seconds with refusals, not of requests.
+        The statement's own clock (statement_timestamp) is used: under the
+        test suite's shared transaction, now() would never move.
+        """
         self.ensure_one()
-        self._webhook_read_committed()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                UPDATE webhook_source
-                   SET rejected_count = COALESCE(rejected_count, 0) + 1,
-                       last_rejected_at = now() AT TIME ZONE 'UTC', last_rejected_reason = %s
-                 WHERE id = %s
-                """,
-                reason,
-                self.id,
-            )
+        count = SQL(
+            """
+            UPDATE webhook_source
+               SET rejected_count = COALESCE(rejected_count, 0) + 1,
+                   last_rejected_at = statement_timestamp() AT TIME ZONE 'UTC',
+                   last_rejected_reason = %s
+             WHERE id = (
+                   SELECT id FROM webhook_source
+                    WHERE id = %s
+                      AND (last_rejected_at IS NULL
+                           OR last_rejected_at <= statement_timestamp() AT TIME ZONE 'UTC'
+                                                  - make_interval(secs => %s))
+                      FOR NO KEY UPDATE SKIP LOCKED)
+            """,
+            reason,
+            self.id,
+            REJECTION_COUNT_SECONDS,
         )
-        cr.commit()  # see the docstring: the counter must outlive the refusal
+        # the answer is 401 from here on: its log line goes in the same statement
+        log = request_log_query(401)
+        try:
+            side_execute(SQL("WITH counted AS (%s) %s", count, log) if log else count)
+        except psycopg2.Error:
+            # bookkeeping: the refusal is answered whatever happens to its count
+            _logger.warning("could not count a refused request on webhook source %s", self.id)
+            return
+        if log:
+            request_logged()
 
     # -------------------------------------------------------------- handling
 

@@ -44,3 +44,13 @@ def signed_headers(scheme, secret, body, timestamp=None, event_id="evt-1", heade
         "webhook-timestamp": str(timestamp),
         "webhook-signature": "v1," + b64mac(key, signed),
     }
+
+
+def source_row_updates(cr):
+    """Row updates of webhook_source in this transaction so far, including
+    those of savepoints rolled back since: what a request wrote, even when
+    the test's shared transaction undid it with the request."""
+    cr.execute(
+        "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'webhook_source'::regclass"
+    )
+    return cr.fetchone()[0]

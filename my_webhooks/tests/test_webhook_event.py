@@ -1,10 +1,11 @@
+import base64
 import datetime
 import json
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import convert_file, mute_logger
 
 FAIL_PARAM = "my_webhooks.test_handler_down"
 HANDLER_CODE = (
@@ -174,7 +175,7 @@ class TestWebhookEvent(TransactionCase):
         self.assertEqual(event.state, "done", event.error)
         self.assertIn("paid", partner.comment)
 
-    def test_stripe_example_handler_confirms_the_order_and_logs_the_amount(self):
+    def stripe_setup(self):
         partner = self.env["res.partner"].create({"name": "Stripe Buyer"})
         product = self.env["product.product"].create({"name": "Widget", "list_price": 249.99})
         order = self.env["sale.order"].create(
@@ -191,39 +192,106 @@ class TestWebhookEvent(TransactionCase):
                 "handler_method": "_webhook_stripe_payment_intent",
             }
         )
-        event = self.receive(
+        return order, source
+
+    def stripe_event(self, source, event_id, amount, currency, reference):
+        return self.receive(
             {
-                "id": "evt_1",
+                "id": event_id,
                 "type": "payment_intent.succeeded",
                 "data": {
                     "object": {
-                        "id": "pi_123",
-                        "amount": 24999,
-                        "currency": "eur",
-                        "metadata": {"odoo_order": order.name},
+                        "id": f"pi_{event_id}",
+                        "amount": amount,
+                        "amount_received": amount,
+                        "currency": currency,
+                        "metadata": {"odoo_order": reference},
                     }
                 },
             },
             source,
         )
+
+    def test_stripe_example_handler_confirms_the_order_and_logs_the_amount(self):
+        order, source = self.stripe_setup()
+        cents = round(order.amount_total * 100)
+        currency = order.currency_id.name
+        event = self.stripe_event(source, "evt_1", cents, currency.lower(), order.name)
         self.assertTrue(self.Event._process_one(event.id))
         self.env.invalidate_all()
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(order.state, "sale")
-        self.assertIn("249.99 EUR", order.message_ids[:3].mapped("body").__str__())
+        self.assertIn(
+            f"{order.amount_total:.2f} {currency}", order.message_ids[:3].mapped("body").__str__()
+        )
         with mute_logger("odoo.addons.my_webhooks.models.webhook_event"):
-            missing = self.receive(
-                {
-                    "id": "evt_2",
-                    "type": "payment_intent.succeeded",
-                    "data": {"object": {"amount": 1, "metadata": {"odoo_order": "NOPE"}}},
-                },
-                source,
-            )
+            missing = self.stripe_event(source, "evt_2", 1, "eur", "NOPE")
             self.Event._process_one(missing.id)
         self.env.invalidate_all()
         self.assertEqual(missing.state, "failed")
         self.assertIn("NOPE", missing.error)
+
+    @mute_logger("odoo.addons.my_webhooks.models.webhook_event")
+    def test_demo_handler_checks_amount_currency(self):
+        """A payment that is not the order's (too little, another currency)
+        never confirms it: the event fails with the difference."""
+        order, source = self.stripe_setup()
+        cents = round(order.amount_total * 100)
+        own = order.currency_id.name.lower()
+        other = "jpy" if own != "jpy" else "usd"
+        cases = {
+            "one cent short": (cents - 1, own),
+            "a cent too much": (cents + 1, own),
+            "another currency": (cents, other),
+            "no currency": (cents, ""),
+            "amount as text": (str(cents), own),
+        }
+        for number, (case, (amount, currency)) in enumerate(cases.items()):
+            with self.subTest(case=case):
+                event = self.stripe_event(source, f"evt_bad_{number}", amount, currency, order.name)
+                self.Event._process_one(event.id)
+                self.env.invalidate_all()
+                self.assertEqual(event.state, "failed")
+                self.assertIn("does not match", event.error)
+                self.assertEqual(order.state, "draft", "the order is not confirmed")
+        event = self.stripe_event(source, "evt_good", cents, own, order.name)
+        self.Event._process_one(event.id)
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(order.state, "sale")
+
+    def load_demo(self, mode):
+        convert_file(
+            self.env, "my_webhooks", "demo/webhook_source_demo.xml", {}, mode, noupdate=True
+        )
+        return self.env.ref("my_webhooks.webhook_source_demo_stripe").sudo()
+
+    def test_demo_stripe_secret_is_random(self):
+        """The demo source confirms orders: its secret must be nobody's but
+        this database's, even on databases installed with the old one."""
+        self.env["webhook.source"].search([("slug", "=", "stripe")]).unlink()
+        self.env["ir.model.data"].search(
+            [("module", "=", "my_webhooks"), ("name", "=", "webhook_source_demo_stripe")]
+        ).unlink()
+        source = self.load_demo("init")
+        first = source.secret
+        self.assertNotEqual(first, "whsec_your_secret")
+        self.assertTrue(first.startswith("whsec_"))
+        self.assertGreaterEqual(len(base64.b64decode(first.removeprefix("whsec_"))), 32)
+        source.unlink()
+        self.env["ir.model.data"].search(
+            [("module", "=", "my_webhooks"), ("name", "=", "webhook_source_demo_stripe")]
+        ).unlink()
+        second = self.load_demo("init").secret
+        self.assertNotEqual(second, first, "each database gets its own")
+
+        # a database installed with the published secret gets a random one
+        # at its next update; a secret chosen since is kept
+        source = self.env.ref("my_webhooks.webhook_source_demo_stripe").sudo()
+        source.secret = "whsec_your_secret"
+        self.assertNotIn(self.load_demo("update").secret, ("whsec_your_secret", second))
+        source.secret = "whsec_chosen_by_the_admin"
+        self.assertEqual(self.load_demo("update").secret, "whsec_chosen_by_the_admin")
 
     def test_handler_configuration_is_checked(self):
         from odoo.exceptions import ValidationError  # noqa: PLC0415

@@ -5,11 +5,11 @@ import subprocess
 import time
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.my_api.tests.common import ApiCase
 
-from .inbound_common import STANDARD_SECRET, signed_headers
+from .inbound_common import STANDARD_SECRET, signed_headers, source_row_updates
 
 SEED_SCRIPT = r"""
 PAYLOAD='{"type":"payment_intent.succeeded","data":{"id":"pi_xxx","amount":24999}}'
@@ -147,6 +147,10 @@ class TestWebhookInbound(ApiCase):
     @mute_logger("odoo.addons.my_api.core")
     def test_every_scheme_refuses_forgeries_and_stores_nothing(self):
         now = int(time.time())
+
+        def source_updates():
+            return source_row_updates(self.env.cr)
+
         for scheme, source in self.sources.items():
             body = json.dumps({"id": f"evt_{scheme}", "type": "x"}).encode()
             cases = {
@@ -163,14 +167,23 @@ class TestWebhookInbound(ApiCase):
                 cases.update({"stale timestamp": (body, stale), "future timestamp": (body, future)})
             for case, (sent, headers) in cases.items():
                 with self.subTest(scheme=scheme, case=case):
-                    before = source.rejected_count
+                    # refusals are counted once a second at most: start afresh
+                    self.env.cr.execute(
+                        SQL(
+                            "UPDATE webhook_source SET last_rejected_at = NULL WHERE id = %s",
+                            source.id,
+                        )
+                    )
+                    before = source_updates()
                     response = self.post(source.slug, sent, headers)
                     error = self.assertError(response, 401, "unauthorized")
                     self.assertNotIn(SECRETS[scheme], error["message"])
                     self.assertFalse(self.events(source))
-                    # the counter outlives the refused request's rollback
-                    self.assertEqual(source.rejected_count, before + 1)
-                    self.assertTrue(source.last_rejected_reason)
+                    # the refusal is counted by a side statement (committed in
+                    # production whatever the request does, see the e2e test;
+                    # the test's shared transaction rolls it back with the
+                    # request, but shows it ran)
+                    self.assertEqual(source_updates(), before + 1)
 
     def test_secret_rotation_accepts_both_secrets(self):
         source = self.sources["stripe"]

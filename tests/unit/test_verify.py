@@ -278,3 +278,40 @@ def test_redaction_hides_signatures_and_credentials():
     assert kept["Content-Type"] == "application/json"
     for name in ("X-Stripe-Signature", "Stripe-Signature", "Authorization"):
         assert kept[name] == verify.REDACTED
+
+
+def test_static_token_headers_redacted():
+    """Static credentials (GitLab's token, API keys, HTTP auth, cookies, and
+    any header named like one) never reach the event log; other headers do."""
+    credentials = {
+        "X-Gitlab-Token": "t",
+        "X-API-KEY": "k",
+        "authorization": "Bearer b",
+        "Proxy-Authorization": "Basic p",
+        "Cookie": "session_id=s",
+        "X-Acme-Auth": "a",
+        "X-Client-Secret": "c",
+        "X-Refresh-Token": "r",
+        "X-Partner-Signature": "sig",
+        "X-Shopify-Hmac-Sha256": "h",
+        "X-Session-Id": "sid",
+        "X-Db-Password": "pw",
+    }
+    plain = {
+        "Content-Type": "application/json",
+        "X-GitHub-Delivery": "d-1",
+        "X-Shopify-Topic": "orders/create",
+        "webhook-id": "msg_1",
+        "webhook-timestamp": "1700000000",
+        "User-Agent": "GitHub-Hookshot/1",
+    }
+    kept = verify.redact_headers({**credentials, **plain}, "github")
+    for name in credentials:
+        assert kept[name] == verify.REDACTED, name
+    for name, value in plain.items():
+        assert kept[name] == value, name
+
+
+def test_body_only_schemes_are_those_without_a_signed_timestamp():
+    assert verify.BODY_ONLY_SCHEMES == {"generic", "shopify", "github"}
+    assert verify.body_digest(b"{}") == hashlib.sha256(b"{}").hexdigest()
