@@ -703,9 +703,11 @@ def _cursor_text(field, value):
 
 def _cursor_value(field, value):
     """The inverse of _cursor_text (cursors of older versions included:
-    their datetimes are UTC strings without offset)."""
-    if value is None or field.name == "id":
+    their datetimes are UTC strings without offset, their NULLs false)."""
+    if field.name == "id":
         return value
+    if value is None or value is False:
+        return None
     if field.type == "datetime":
         parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         if parsed.tzinfo is not None:

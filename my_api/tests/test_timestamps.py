@@ -298,3 +298,9 @@ class TestTimestamps(ApiCase):
             "data"
         ]
         self.assertEqual([row["id"] for row in rows], [second.id])
+        # and their NULL sort keys were false
+        product = self.env["product.product"].create({"name": "TSLEGACY"})
+        cursor = encode_cursor(secret, "default_code", [False, product.id - 1])
+        rows = self.get(f"/api/v1/products?name=TSLEGACY&order=default_code&cursor={cursor}")
+        self.assertEqual(rows.status_code, 200, rows.text)
+        self.assertEqual([row["id"] for row in rows.json()["data"]], [product.id])
