@@ -27,11 +27,12 @@ import werkzeug.exceptions
 from psycopg2 import errorcodes
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from .lib import timestamps
 from .lib.errors import error_document
 
 _logger = logging.getLogger(__name__)
@@ -377,19 +378,14 @@ def json_response(payload, status=200, headers=None):
 
 
 def parse_datetime(value, name):
-    """Parse an ISO 8601 date or timestamp from a query parameter (UTC)."""
+    """A timestamp with its UTC offset as a naive UTC datetime, or a 400
+    naming `name` (the rules: lib/timestamps.py)."""
     try:
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
+        return timestamps.parse_timestamp(value)
+    except timestamps.TimestampError as exc:
         raise ApiError(
-            400,
-            f"{name} must be an ISO 8601 date or timestamp, e.g. 2026-01-31T12:00:00Z",
-            "validation_error",
-            [{"field": name, "issue": "invalid_format"}],
+            400, f"{name} {exc}", "validation_error", [{"field": name, "issue": exc.issue}]
         ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return fields.Datetime.to_string(parsed)
 
 
 def read_json_body(required=True):

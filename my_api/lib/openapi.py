@@ -130,7 +130,10 @@ def _components_base():
             "updated_since": {
                 "name": "updated_since",
                 "in": "query",
-                "description": "Only records changed at or after this ISO 8601 time",
+                "description": "Only records changed at or after this time (to the second): "
+                "an ISO 8601 timestamp with its UTC offset (2026-01-31T06:00:00Z; one without "
+                "offset is refused), or a date alone for the start of that day (UTC). Answers "
+                "give every timestamp in UTC with Z.",
                 "schema": {"type": "string", "format": "date-time"},
             },
             "IdempotencyKey": {

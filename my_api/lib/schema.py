@@ -7,11 +7,9 @@ collects every problem instead of stopping at the first, so that a client
 fixes its request in one round trip.
 """
 
-import datetime
-import re
+from . import timestamps
 
 _TYPES = {"string", "integer", "number", "boolean", "object", "array"}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Field:
@@ -83,22 +81,19 @@ def _type_ok(value, type_):
     return isinstance(value, list)
 
 
-def _check_format(value, fmt):
-    if fmt == "date":
-        if not _DATE_RE.match(value):
-            return False
+def _format_problem(value, fmt):
+    """(issue, message tail) when `value` does not match `fmt`, else None.
+    Dates and timestamps follow lib/timestamps.py: a timestamp carries its
+    UTC offset, years run from 1900 to 9999."""
+    parser = {"date": timestamps.parse_date, "date-time": timestamps.parse_timestamp}.get(fmt)
+    if parser is not None:
         try:
-            datetime.date.fromisoformat(value)
-        except ValueError:
-            return False
-    elif fmt == "date-time":
-        try:
-            datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return False
-    elif fmt == "email":
-        return "@" in value
-    return True
+            parser(value)
+        except timestamps.TimestampError as exc:
+            return exc.issue, str(exc)
+    elif fmt == "email" and "@" not in value:
+        return "invalid_format", "must be a valid email"
+    return None
 
 
 def validate(value, spec, partial=False, path=""):
@@ -134,8 +129,9 @@ def validate(value, spec, partial=False, path=""):
             errors.append(
                 _issue(path, "too_long", f"{label} must be at most {spec.max_length} characters")
             )
-        if spec.format and not _check_format(value, spec.format):
-            errors.append(_issue(path, "invalid_format", f"{label} must be a valid {spec.format}"))
+        problem = spec.format and _format_problem(value, spec.format)
+        if problem:
+            errors.append(_issue(path, problem[0], f"{label} {problem[1]}"))
     if spec.type == "array":
         if spec.min_items is not None and len(value) < spec.min_items:
             errors.append(

@@ -14,7 +14,8 @@ as class attributes, what the API exposes of one Odoo model:
 - `_api_default_order`: e.g. "-date_order" (newest first);
 - `_api_read_schema` / `_api_create_schema` / `_api_update_schema`;
 - `_api_external_ref`: (public name, ORM field) for `ref:<value>` lookups
-  and idempotent creates;
+  and creates by reference (a create with a reference that exists returns
+  that record: see `_api_find_existing`);
 - `_api_actions`: action name -> method name (POST /<path>/<id>/<action>).
 
 Routes, validation and the OpenAPI document are derived from these. A
@@ -23,13 +24,17 @@ validated body into ORM values). Everything runs as the authenticated user:
 access rights and record rules apply, and refusals become 403.
 """
 
+import datetime
 import hashlib
 import json
 
-from odoo import api, models, tools
+from odoo import SUPERUSER_ID, api, models, tools
+from odoo.fields import Domain
+from odoo.tools import SQL
 
-from ..core import ApiError, parse_datetime, translate_exception
+from ..core import ApiError, translate_exception
 from ..lib import schema as s
+from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
 from ..lib.openapi import build_document
 
@@ -73,6 +78,20 @@ def eq(field_name):
 def ilike(field_name):
     """Domain builder for a filter that matches part of a text field."""
     return lambda value: [(field_name, "ilike", value)]
+
+
+def since(field_name):
+    """Domain builder for a lower bound on a datetime field, from a
+    date-time filter: at or after a timestamp, or from the first instant of
+    a date."""
+    return lambda span: [(field_name, ">=", span.start)]
+
+
+def until(field_name):
+    """Domain builder for an upper bound on a datetime field, from a
+    date-time filter: at or before a timestamp (to the second), or up to
+    the last instant of a date (the whole day)."""
+    return lambda span: [(field_name, "<", span.end)] if span.end else []
 
 
 def orm_values(body):
@@ -303,16 +322,23 @@ class ApiResource(models.AbstractModel):
         params["order"] = order
         domain = []
         if "updated_since" in args:
-            domain.append(
-                ("write_date", ">=", parse_datetime(args["updated_since"], "updated_since"))
+            span = _wire_value(
+                timestamps.parse_span, args["updated_since"], "updated_since", self._api_timezone()
             )
+            domain.append(("write_date", ">=", span.start))
         for name, (spec, builder) in self._api_filters.items():
             if name not in args:
                 continue
-            value = _coerce_query_value(args[name], spec, name)
+            value = _coerce_query_value(args[name], spec, name, self._api_timezone())
             domain.extend(builder(value))
         params["domain"] = domain
         return params
+
+    @api.model
+    def _api_timezone(self):
+        """The IANA timezone in which a date alone (`date_to=2026-01-31`)
+        means a whole day. UTC until requests can name theirs."""
+        return "UTC"
 
     @api.model
     def _api_base_domain(self):
@@ -336,20 +362,14 @@ class ApiResource(models.AbstractModel):
         if params["cursor"]:
             try:
                 last_value, last_id = decode_cursor(secret, order, params["cursor"])
+                last_value = _cursor_value(records._fields[field_name], last_value)
+                if not isinstance(last_id, int) or isinstance(last_id, bool):
+                    raise InvalidCursor("cursor is malformed")
             except (InvalidCursor, ValueError) as exc:
                 raise ApiError(400, str(exc), "bad_request") from None
-            op = "<" if descending else ">"
-            if field_name == "id":
-                domain = [*domain, ("id", op, last_id)]
-            else:
-                domain = [
-                    *domain,
-                    "|",
-                    (field_name, op, last_value),
-                    "&",
-                    (field_name, "=", last_value),
-                    ("id", op, last_id),
-                ]
+            domain = Domain(domain) & _after(
+                records._fields[field_name], descending, last_value, last_id
+            )
             found = records.search_fetch(
                 domain, self._api_list_fields, order=orm_order, limit=params["limit"] + 1
             )
@@ -381,10 +401,7 @@ class ApiResource(models.AbstractModel):
         }
         if has_more and page:
             last = page[-1]
-            value = last[field_name]
-            if field_name != "id":
-                value = records._fields[field_name].convert_to_write(value, last)
-                value = str(value) if not isinstance(value, int | float | str) else value
+            value = _cursor_text(records._fields[field_name], last[field_name])
             pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
         return self._api_render(page), pagination
 
@@ -417,24 +434,81 @@ class ApiResource(models.AbstractModel):
             raise ApiError(400, first + more, "validation_error", errors)
 
     @api.model
+    def _api_external_ref_domain(self, value):
+        """The records a create by reference `value` must not duplicate: that
+        reference, in the companies the request works in or in none. Another
+        company's books are not the caller's: the same customer reference
+        there is not a duplicate."""
+        records = self._api_records()
+        domain = [(self._api_external_ref[1], "=", value)]
+        if "company_id" in records._fields:
+            domain.append(("company_id", "in", [*self.env.companies.ids, False]))
+        return domain
+
+    @api.model
     def _api_find_existing(self, body):
-        """Existing record for an idempotent create by external reference."""
+        """The record a create by external reference returns instead of a
+        duplicate, or None.
+
+        Whoever set the reference (this API, the web client, an import), the
+        record is found: the caller gets it if they may read it, and a 409
+        (telling nothing of it) otherwise. Two concurrent creates with one
+        reference are serialized by a transaction-level advisory lock on
+        (model, reference), taken before the lookup; since our snapshot may
+        predate the commit of the create we waited for, a fresh transaction
+        looks again, and finding it there the request is retried (it then
+        sees and returns it)."""
         if not self._api_external_ref:
             return None
-        public, field_name = self._api_external_ref
-        ref = body.get(public)
-        if not ref:
+        public, _field_name = self._api_external_ref
+        value = body.get(public)
+        if not value:
             return None
-        existing = self._api_records().search(
-            [(field_name, "=", ref), ("create_uid", "=", self.env.uid)], limit=1
+        key = f"my_api.external_ref:{self._api_model}:{value}"
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", key))
+        domain = self._api_external_ref_domain(value)
+        readable = self._api_records().search(domain, order="id", limit=1)
+        if readable:
+            return readable
+        # sudo: a record the caller may not read must still stop a duplicate
+        # (answered 409 without a word of its content)
+        if not self._api_records().sudo().search_count(domain, limit=1):
+            self._api_check_committed_meanwhile(domain)
+            return None
+        raise ApiError(
+            409,
+            f"a record with this {public} already exists and you may not read it; "
+            "use another reference or ask an administrator",
+            "conflict",
+            [{"field": public, "issue": "already_exists"}],
         )
-        return existing or None
+
+    @api.model
+    def _api_check_committed_meanwhile(self, domain):
+        """Retry the request when a transaction committed, after ours began,
+        a record that `domain` finds: our snapshot cannot see it, a new one
+        will. Raised as PostgreSQL's own serialization failure, which Odoo
+        retries like any other (with backoff, a few times)."""
+        with self.env.registry.cursor() as cr:
+            # superuser: only whether such a record exists, in a fresh snapshot
+            fresh = api.Environment(cr, SUPERUSER_ID, {})[self._api_model]
+            committed = fresh.search(domain, limit=1).ids
+        if committed:
+            self.env.cr.execute(
+                SQL(
+                    "DO $$ BEGIN RAISE EXCEPTION 'a concurrent request created this "
+                    "reference' USING ERRCODE = 'serialization_failure'; END $$"
+                ),
+                log_exceptions=False,  # expected, and retried: not a bad query
+            )
 
     @api.model
     def _api_create(self, body):
         """Create from a JSON body; return (record, created)."""
         self._api_check_operation("create")
         self._api_validate(body, self._api_create_schema)
+        # who may not create learns nothing of which references exist
+        self._api_records().check_access("create")
         existing = self._api_find_existing(body)
         if existing:
             return existing, False
@@ -574,8 +648,20 @@ def _parse_int(args, name, default, minimum):
     return value
 
 
-def _coerce_query_value(raw, spec, name):
-    """Turn a query-string value into the type its Field declares."""
+def _wire_value(parser, raw, name, *args):
+    """`parser(raw, *args)` of lib/timestamps.py, or a 400 naming `name`."""
+    try:
+        return parser(raw, *args)
+    except timestamps.TimestampError as exc:
+        raise ApiError(
+            400, f"{name} {exc}", "validation_error", [{"field": name, "issue": exc.issue}]
+        ) from None
+
+
+def _coerce_query_value(raw, spec, name, tz="UTC"):
+    """Turn a query-string value into the type its Field declares: a
+    date-time filter gets a timestamps.Span (a timestamp, or a whole day in
+    `tz`), a date filter a date."""
     if spec.type == "integer":
         try:
             return int(raw)
@@ -586,8 +672,10 @@ def _coerce_query_value(raw, spec, name):
             return True
         if raw.lower() in ("false", "0"):
             return False
-    elif spec.format in ("date", "date-time"):
-        return parse_datetime(raw, name)
+    elif spec.format == "date-time":
+        return _wire_value(timestamps.parse_span, raw, name, tz)
+    elif spec.format == "date":
+        return _wire_value(timestamps.parse_date, raw, name)
     elif spec.type == "string":
         errors = s.validate(raw, spec, path=name)
         if not errors:
@@ -599,3 +687,64 @@ def _coerce_query_value(raw, spec, name):
         "validation_error",
         [{"field": name, "issue": "invalid_type"}],
     )
+
+
+def _cursor_text(field, value):
+    """The sort key of a page's last row as a cursor keeps it: exact (a
+    datetime to the microsecond, with Z), JSON-serializable, None for NULL."""
+    if field.type == "datetime":
+        return timestamps.format_timestamp(value, precise=True) if value else None
+    if field.type == "date":
+        return value.isoformat() if value else None
+    if field.type in ("integer", "float", "monetary") or field.name == "id":
+        return value
+    return value or None
+
+
+def _cursor_value(field, value):
+    """The inverse of _cursor_text (cursors of older versions included:
+    their datetimes are UTC strings without offset, their NULLs false)."""
+    if field.name == "id":
+        return value
+    if value is None or value is False:
+        return None
+    if field.type == "datetime":
+        parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return parsed
+    if field.type == "date":
+        return datetime.date.fromisoformat(str(value))
+    if field.type in ("integer", "float", "monetary"):
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise InvalidCursor("cursor is malformed")
+        return value
+    if not isinstance(value, str):
+        raise InvalidCursor("cursor is malformed")
+    return value
+
+
+def _after(field, descending, last_value, last_id):
+    """The rows after (`last_value`, `last_id`) in the order
+    `field ASC|DESC, id ASC|DESC` (keyset pagination), compared by
+    PostgreSQL itself: exactly (Odoo's domains compare datetimes to the
+    second), and with NULL sort keys where PostgreSQL sorts them, after
+    every value ascending and before them descending."""
+    op = SQL("<") if descending else SQL(">")
+    if field.name == "id":
+        return Domain("id", "<" if descending else ">", last_id)
+
+    def to_sql(model, alias, query):
+        column = model._field_to_sql(alias, field.name, query)
+        row_id = model._field_to_sql(alias, "id", query)
+        if last_value is None:
+            among_nulls = SQL("(%s IS NULL AND %s %s %s)", column, row_id, op, last_id)
+            if descending:
+                return SQL("(%s OR %s IS NOT NULL)", among_nulls, column)
+            return among_nulls
+        after = SQL("((%s, %s) %s (%s, %s))", column, row_id, op, last_value, last_id)
+        if not descending and not field.required:
+            return SQL("(%s OR %s IS NULL)", after, column)
+        return after
+
+    return Domain.custom(to_sql=to_sql)

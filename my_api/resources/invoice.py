@@ -50,12 +50,12 @@ INVOICE_READ = s.Object(
 )
 
 
-def _date_from(value):
-    return [("invoice_date", ">=", value[:10])]
+def _date_from(day):
+    return [("invoice_date", ">=", day)]
 
 
-def _date_to(value):
-    return [("invoice_date", "<=", value[:10])]
+def _date_to(day):
+    return [("invoice_date", "<=", day)]
 
 
 class ApiResourceInvoice(models.AbstractModel):
@@ -73,8 +73,14 @@ class ApiResourceInvoice(models.AbstractModel):
         "move_type": (s.Field("string", enum=MOVE_TYPES), eq("move_type")),
         "partner_id": (s.Field("integer"), eq("partner_id")),
         "origin": (s.Field("string", description="e.g. the sale order name"), eq("invoice_origin")),
-        "date_from": (s.Field("string", format="date"), _date_from),
-        "date_to": (s.Field("string", format="date"), _date_to),
+        "date_from": (
+            s.Field("string", format="date", description="Invoice date on or after (YYYY-MM-DD)"),
+            _date_from,
+        ),
+        "date_to": (
+            s.Field("string", format="date", description="Invoice date on or before (YYYY-MM-DD)"),
+            _date_to,
+        ),
     }
     _api_orders = {"id": "id", "updated_at": "write_date", "date": "date"}
     _api_default_order = "-id"

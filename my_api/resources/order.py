@@ -1,11 +1,18 @@
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.tools import SQL
 
-from ..core import ApiError
+from ..core import ApiError, parse_datetime
 from ..lib import schema as s
-from ..models.api_resource import eq, names_of, ref
+from ..models.api_resource import eq, names_of, ref, since, until
 
 STATES = ["draft", "sent", "sale", "cancel"]
+TIMESTAMP_IN = (
+    "With its UTC offset (Z or +HH:MM), which is honoured; a timestamp without one is refused."
+)
+DATE_FILTER = (
+    "A timestamp with its UTC offset, or a date alone for the whole day (UTC): "
+    "date_from=2026-01-31&date_to=2026-01-31 is that day."
+)
 
 PARTNER_REF = s.Object(
     {
@@ -42,7 +49,7 @@ ORDER_READ = s.Object(
         "name": s.Field("string", read_only=True, example="S00042"),
         "external_ref": s.Field("string", nullable=True, description="client_order_ref"),
         "partner": PARTNER_REF,
-        "date_order": s.Field("string", format="date-time"),
+        "date_order": s.Field("string", format="date-time", description="UTC"),
         "state": s.Field("string", enum=STATES),
         "currency": s.Field("string", example="EUR"),
         "amount_untaxed": s.Field("number", description="Detail only"),
@@ -50,7 +57,7 @@ ORDER_READ = s.Object(
         "amount_total": s.Field("number"),
         "line_count": s.Field("integer"),
         "lines": s.Array(LINE_READ, description="Detail only"),
-        "updated_at": s.Field("string", format="date-time"),
+        "updated_at": s.Field("string", format="date-time", description="UTC"),
     }
 )
 
@@ -76,7 +83,12 @@ ORDER_CREATE = s.Object(
             description="Your reference (client_order_ref). Creating again with the same "
             "reference returns the existing order instead of a duplicate.",
         ),
-        "date_order": s.Field("string", format="date-time"),
+        "date_order": s.Field(
+            "string",
+            format="date-time",
+            example="2026-01-31T10:00:00+04:00",
+            description=TIMESTAMP_IN + " Default: now.",
+        ),
         "note": s.Field("string", max_length=10000),
         "lines": s.Array(LINE_WRITE, required=True, min_items=1, max_items=1000),
     }
@@ -86,18 +98,18 @@ ORDER_UPDATE = s.Object(
     {
         "external_ref": s.Field("string", max_length=256, nullable=True),
         "note": s.Field("string", max_length=10000, nullable=True),
-        "commitment_date": s.Field("string", format="date-time", nullable=True),
+        "commitment_date": s.Field(
+            "string", format="date-time", nullable=True, description=TIMESTAMP_IN
+        ),
         "validity_date": s.Field("string", format="date", nullable=True),
     }
 )
 
 
-def _date_from(value):
-    return [("date_order", ">=", value)]
-
-
-def _date_to(value):
-    return [("date_order", "<=", value)]
+def _orm_datetime(value, name):
+    """A body timestamp (validated by its schema: it has an offset) as the
+    naive UTC datetime Odoo stores, to the second as Odoo keeps them."""
+    return parse_datetime(value, name).replace(microsecond=0)
 
 
 class ApiResourceOrder(models.AbstractModel):
@@ -113,8 +125,18 @@ class ApiResourceOrder(models.AbstractModel):
         "state": (s.Field("string", enum=STATES), eq("state")),
         "partner_id": (s.Field("integer"), eq("partner_id")),
         "external_ref": (s.Field("string"), eq("client_order_ref")),
-        "date_from": (s.Field("string", format="date-time"), _date_from),
-        "date_to": (s.Field("string", format="date-time"), _date_to),
+        "date_from": (
+            s.Field(
+                "string", format="date-time", description=f"Ordered at or after. {DATE_FILTER}"
+            ),
+            since("date_order"),
+        ),
+        "date_to": (
+            s.Field(
+                "string", format="date-time", description=f"Ordered at or before. {DATE_FILTER}"
+            ),
+            until("date_order"),
+        ),
     }
     _api_orders = {
         "date_order": "date_order",
@@ -226,9 +248,7 @@ class ApiResourceOrder(models.AbstractModel):
         if body.get("external_ref"):
             values["client_order_ref"] = body["external_ref"]
         if body.get("date_order"):
-            values["date_order"] = fields.Datetime.to_datetime(
-                body["date_order"].replace("Z", "").replace("T", " ")[:19]
-            )
+            values["date_order"] = _orm_datetime(body["date_order"], "date_order")
         if body.get("note"):
             values["note"] = body["note"]
         for index, line in enumerate(body["lines"]):
@@ -257,7 +277,7 @@ class ApiResourceOrder(models.AbstractModel):
             values["note"] = body["note"] or False
         if "commitment_date" in body:
             value = body["commitment_date"]
-            values["commitment_date"] = value and value.replace("Z", "").replace("T", " ")[:19]
+            values["commitment_date"] = value and _orm_datetime(value, "commitment_date")
         if "validity_date" in body:
             values["validity_date"] = body["validity_date"] or False
         return values

@@ -1,5 +1,6 @@
 from . import test_auth
 from . import test_bookkeeping
+from . import test_external_refs
 from . import test_idempotency
 from . import test_openapi
 from . import test_orders
@@ -7,3 +8,4 @@ from . import test_pagination
 from . import test_performance
 from . import test_rate_limit
 from . import test_resources
+from . import test_timestamps
