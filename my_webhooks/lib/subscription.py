@@ -71,4 +71,13 @@ def parse_domain(text):
             continue
         if not isinstance(item, (list, tuple)) or len(item) != 3:
             raise ValueError(f"{item!r} is neither a condition (field, operator, value) nor & | !")
-    return list(domain)
+    domain = list(domain)
+    # what the automation rule evaluates is repr(domain): it must read back as
+    # the same literal (1e999 parses, but its repr `inf` is a name)
+    try:
+        ast.literal_eval(repr(domain))
+    except (ValueError, SyntaxError):
+        raise ValueError(
+            "the domain holds a value with no literal form (e.g. an infinite number)"
+        ) from None
+    return domain

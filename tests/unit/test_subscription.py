@@ -42,6 +42,8 @@ def test_domain_expressions_are_refused(text):
         ("[('name', '=')]", "neither a condition"),
         ("['name']", "neither a condition"),
         ("[('id', 'in', [%s])]" % ", ".join(["1"] * 2100), "longer than 4096 bytes"),
+        ("[('amount', '>', 1e999)]", "no literal form"),
+        ("[('amount', 'in', {1, 2} - {1, 2})]", "literal"),
     ],
 )
 def test_domain_shapes_are_checked(text, message):
