@@ -1,5 +1,10 @@
 from odoo import api, fields, models
 
+from ..lib import subscription
+
+# context key of the delivery worker's writes: they enqueue nothing
+NO_ENQUEUE = "webhook_no_enqueue"
+
 
 class IrActionsServer(models.Model):
     """Server actions and webhooks, both ways.
@@ -71,13 +76,25 @@ class IrActionsServer(models.Model):
         return False
 
     def _webhook_enqueue(self, records, event):
-        """Write the outbox rows of this action's endpoint for `records`."""
+        """Write the outbox rows of this action's endpoint for `records`.
+
+        Nothing is written for what the delivery worker changes (it runs
+        with `webhook_no_enqueue`: its attempts, the endpoint's status, the
+        chatter message of a disabled endpoint) nor for the suite's own
+        records, whatever rule fired: a delivery must never cause another
+        delivery, for ever.
+        """
         self.ensure_one()
         endpoint = self.sudo().webhook_endpoint_id
-        if not endpoint.active or not records:
+        if (
+            not endpoint.active
+            or not records
+            or self.env.context.get(NO_ENQUEUE)
+            or subscription.matches(records._name, subscription.OWN_MODELS)
+        ):
             return self.env["webhook.delivery"]
-        # sudo: the endpoint (admin-only) is read to build the event; the
-        # records themselves are the ones the user just changed
+        # sudo: the endpoint is read whatever the user who changed the records
+        # may do; the records are read with its owner's rights (_reader)
         return endpoint._enqueue(records, event)
 
     def _get_eval_context(self, action=None):

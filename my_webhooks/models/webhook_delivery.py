@@ -167,8 +167,9 @@ class WebhookDelivery(models.Model):
             # committed is re-checked and skipped instead of raising a
             # serialization error, as it would under REPEATABLE READ.
             read_committed(cr)
-            # sudo: the worker is the system delivering its own outbox
-            env = self.env(cr=cr, su=True)
+            # sudo: the worker is the system delivering its own outbox; what
+            # it writes (attempts, states, endpoint status) enqueues nothing
+            env = self.env(cr=cr, su=True, context=dict(self.env.context, webhook_no_enqueue=True))
             deliveries = env["webhook.delivery"]._claim_due(limit)
             if not deliveries:
                 return 0, 0

@@ -4,10 +4,9 @@ import logging
 import uuid
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools.safe_eval import safe_eval
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..lib import outbound
+from ..lib import outbound, subscription
 from ..lib.signing import generate_secret
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +15,13 @@ _logger = logging.getLogger(__name__)
 RULE_TRIGGERS = {"create": "on_create", "write": "on_write", "unlink": "on_unlink"}
 # the fields of an endpoint its automation rule mirrors
 RULE_FIELDS = {"name", "model_id", "trigger", "domain", "watched_field_ids", "active"}
+# rule fields whose change recomputes the rule's other fields (base.automation
+# resets the trigger with the model, and the domain and watched fields with
+# the trigger): with one of them, all the rule's values are written again
+RULE_RESETTING_FIELDS = {"model_id", "trigger"}
+# the fields of an endpoint that decide what its owner reads, checked
+# against the rights of a user who is no administrator
+SUBSCRIPTION_FIELDS = {"model_id", "watched_field_ids", "payload_field_ids", "domain", "user_id"}
 # headers a custom header may not override: the signature set and the framing
 RESERVED_HEADERS = {
     "content-type",
@@ -138,9 +144,15 @@ class WebhookEndpoint(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     user_id = fields.Many2one(
         "res.users",
-        "Responsible",
+        "Owner",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        tracking=True,
         default=lambda self: self.env.user,
-        help="Told by an activity when the endpoint is disabled for failing.",
+        help="Payloads are read with this user's access rights (an administrator's "
+        "endpoint reads everything); told by an activity when the endpoint is disabled "
+        "for failing. Only an administrator gives an endpoint to somebody else.",
     )
     automation_id = fields.Many2one(
         "base.automation", "Automation rule", readonly=True, copy=False, ondelete="set null"
@@ -206,14 +218,33 @@ class WebhookEndpoint(models.Model):
         for endpoint in self.sudo():
             endpoint._parse_custom_headers()
 
+    @api.constrains("model_id")
+    def _check_model_id(self):
+        for endpoint in self:
+            if subscription.matches(endpoint.model_id.model, subscription.OWN_MODELS):
+                raise ValidationError(
+                    self.env._(
+                        "Endpoints cannot subscribe to %(model)s: the records of the "
+                        "integration suite itself (endpoints, deliveries, keys, tokens) are "
+                        "never sent, and an endpoint on deliveries would feed itself.",
+                        model=endpoint.model_id.model,
+                    )
+                )
+
     @api.constrains("domain", "model_id")
     def _check_domain(self):
+        """The filter is a literal domain valid on the model. It is parsed,
+        never evaluated: the automation rule evaluates what is stored, and a
+        webhook manager is not trusted with code."""
         for endpoint in self:
             if not endpoint.domain:
                 continue
             try:
-                domain = safe_eval(endpoint.domain)
-                self.env[endpoint.model_id.model].search_count(domain, limit=1)
+                domain = subscription.parse_domain(endpoint.domain)
+                # sudo: only the shape of the filter is checked here; whether
+                # the user may filter on its fields is _check_subscription's
+                with self.env.cr.savepoint():
+                    self.env[endpoint.model_id.model].sudo().search_count(domain, limit=1)
             except Exception as exc:
                 raise ValidationError(
                     self.env._(
@@ -235,15 +266,69 @@ class WebhookEndpoint(models.Model):
                     )
                 )
 
+    @api.model
+    def _restricted_models(self):
+        """Glob patterns of the models only an administrator subscribes to."""
+        return subscription.RESTRICTED_MODELS
+
+    def _check_subscription(self):
+        """Refuse, to a user who is no administrator, an endpoint that would
+        read more than the user may: a technical or secret-bearing model, a
+        model, field or filter field the user cannot read, or an endpoint
+        owned by somebody else (an administrator's endpoint reads
+        everything, so owning is reading)."""
+        if self.env.su or self.env.user._is_system():
+            return
+        user = self.env.user
+        # sudo: the endpoint's own values, checked against the user's rights below
+        for endpoint in self.sudo():
+            if endpoint.user_id != user:
+                raise AccessError(
+                    self.env._(
+                        "You can only own your webhook endpoints yourself; an administrator "
+                        "can give an endpoint to somebody else."
+                    )
+                )
+            model_name = endpoint.model_id.model
+            if subscription.matches(model_name, self._restricted_models()):
+                raise AccessError(
+                    self.env._(
+                        "Only an administrator can subscribe to %(model)s: its records hold "
+                        "technical settings, messages or secrets.",
+                        model=model_name,
+                    )
+                )
+            Model = self.env[model_name]  # as the user
+            Model.check_access("read")
+            for field in endpoint.watched_field_ids | endpoint.payload_field_ids:
+                if field.name in Model._fields:
+                    Model._check_field_access(Model._fields[field.name], "read")
+            if endpoint.domain:
+                # searching checks the user's access to every field of the filter
+                Model.search_count(subscription.parse_domain(endpoint.domain), limit=1)
+
+    def _check_machinery(self, vals_list):
+        """The automation rule is the endpoint's own: pointing an endpoint at
+        another rule would rewrite that rule, and delete it with the endpoint."""
+        if not self.env.su and any("automation_id" in vals for vals in vals_list):
+            raise AccessError(
+                self.env._("The automation rule of a webhook endpoint cannot be chosen.")
+            )
+
     # ------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_machinery(vals_list)
         endpoints = super().create(vals_list)
+        endpoints._check_subscription()
         endpoints._sync_automation()
         return endpoints
 
     def write(self, vals):
+        self._check_machinery([vals])
         res = super().write(vals)
+        if SUBSCRIPTION_FIELDS & set(vals):
+            self._check_subscription()
         if RULE_FIELDS & set(vals):
             self._sync_automation()
         return res
@@ -263,25 +348,53 @@ class WebhookEndpoint(models.Model):
             dict(vals, name=self.env._("%(name)s (copy)", name=vals["name"])) for vals in vals_list
         ]
 
+    def _rule_values(self):
+        """What the endpoint's automation rule should hold. The filter is the
+        literal the endpoint parsed, written back as such: base.automation
+        evaluates filter_domain, and what it evaluates is never the text a
+        user typed."""
+        self.ensure_one()
+        domain = subscription.parse_domain(self.domain) if self.domain else []
+        return {
+            "name": self.env._("Webhook: %(name)s", name=self.name),
+            "model_id": self.model_id.id,
+            "trigger": RULE_TRIGGERS[self.trigger],
+            "filter_domain": repr(domain) if domain else False,
+            "filter_pre_domain": False,
+            "trigger_field_ids": self.watched_field_ids.ids if self.trigger == "write" else [],
+            "active": self.active,
+        }
+
+    @api.model
+    def _changed_values(self, record, vals):
+        """The part of `vals` that differs from `record` (relations as ids)."""
+        changed = {}
+        for name, value in vals.items():
+            current = record[name]
+            field = record._fields[name]
+            if field.type == "many2one":
+                current = current.id
+            elif field.type in ("one2many", "many2many"):
+                if set(current.ids) != set(value):
+                    changed[name] = [Command.set(value)]
+                continue
+            if (current or False) != (value or False):
+                changed[name] = value
+        return changed
+
     def _sync_automation(self):
-        """Create or update the automation rule each endpoint owns."""
+        """Create or update the automation rule each endpoint owns.
+
+        Writing a rule's model, trigger or active flag reloads the registry
+        of every worker, and writing its action clears their caches: only
+        the values that changed are written, so that saving an endpoint
+        unchanged (or renaming it) reloads nothing.
+        """
         # sudo: the rule and its action are the endpoint's own machinery; the
         # endpoint itself is restricted to administrators and webhook managers
         # by its ACL, and a webhook manager has no right on automation rules
         for endpoint in self:
-            rule_vals = {
-                "name": self.env._("Webhook: %(name)s", name=endpoint.name),
-                "model_id": endpoint.model_id.id,
-                "trigger": RULE_TRIGGERS[endpoint.trigger],
-                "filter_domain": endpoint.domain or False,
-                "filter_pre_domain": False,
-                "trigger_field_ids": [
-                    Command.set(
-                        endpoint.watched_field_ids.ids if endpoint.trigger == "write" else []
-                    )
-                ],
-                "active": endpoint.active,
-            }
+            rule_vals = endpoint._rule_values()
             action_vals = {
                 "name": self.env._("Send signed webhook to %(name)s", name=endpoint.name),
                 "model_id": endpoint.model_id.id,
@@ -291,18 +404,32 @@ class WebhookEndpoint(models.Model):
             }
             rule = endpoint.automation_id.sudo()
             if rule:
-                rule.write(rule_vals)
+                changed = self._changed_values(rule, rule_vals)
+                if RULE_RESETTING_FIELDS & set(changed):
+                    changed = dict(
+                        rule_vals,
+                        trigger_field_ids=[Command.set(rule_vals["trigger_field_ids"])],
+                    )
+                elif "filter_domain" in changed:
+                    # base.automation recomputes the watched fields with the filter
+                    changed["trigger_field_ids"] = [Command.set(rule_vals["trigger_field_ids"])]
+                if changed:
+                    rule.write(changed)
                 actions = rule.action_server_ids.filtered(
                     lambda a, e=endpoint: a.webhook_endpoint_id == e
                 )
                 if actions:
-                    actions.write(action_vals)
+                    for action in actions:
+                        if action_changed := self._changed_values(action, action_vals):
+                            action.write(action_changed)
                 else:
                     endpoint._create_rule_action(rule, action_vals)
             else:
+                rule_vals["trigger_field_ids"] = [Command.set(rule_vals["trigger_field_ids"])]
                 rule = self.env["base.automation"].sudo().create(rule_vals)
                 endpoint._create_rule_action(rule, action_vals)
-                endpoint.automation_id = rule
+                # sudo: automation_id is set by nobody but the endpoint itself
+                endpoint.sudo().automation_id = rule
 
     def _create_rule_action(self, rule, action_vals):
         """The rule's "Send signed webhook" action, created on its own: server
@@ -387,18 +514,64 @@ class WebhookEndpoint(models.Model):
             and not field.company_dependent
         ]
 
-    def _serialize(self, records):
-        """`data` of each record, in order: {field: value}, relations as {id, name}."""
+    def _reader(self, records):
+        """`records` as the endpoint's owner may read them: with the owner's
+        rights and companies, without those the owner cannot read.
+
+        The event is built in the transaction of whoever changed the records,
+        but the receiver is the owner's: an endpoint never reads more than
+        its owner could in Odoo. Only an administrator's endpoint reads as
+        superuser.
+        """
         self.ensure_one()
-        names = self._payload_fields()
+        # sudo: the endpoint's owner, whoever changed the records
+        owner = self.sudo().user_id
+        if not owner:
+            return records.browse()
+        if owner._is_superuser() or owner._is_system():
+            # sudo: an administrator's endpoint reads what the administrator chose
+            return records.sudo()
+        # sudo: the owner's companies, not those the user of the change works in
+        companies = owner.sudo().company_ids
+        as_owner = records.with_user(owner).with_context(allowed_company_ids=companies.ids)
+        return as_owner._filtered_access("read")
+
+    @api.model
+    def _read_rows(self, records, names):
+        """`records.read(names)`, leaving out the fields whose computation the
+        reader may not do: the payload is built inside somebody else's change,
+        which must go through whatever the endpoint's owner may read."""
+        try:
+            return records.read(names)
+        except AccessError:
+            rows = [{"id": record.id} for record in records]
+            for name in names:
+                try:
+                    values = records.read([name])
+                except AccessError:
+                    continue
+                for row, value in zip(rows, values, strict=True):
+                    row[name] = value[name]
+            return rows
+
+    def _serialize(self, records):
+        """`data` of each record the owner may read, in order: {field: value},
+        relations as {id, name}; fields the owner may not read are left out."""
+        self.ensure_one()
+        records = self._reader(records)
+        if not records:
+            return []
         model_fields = records._fields
-        # sudo: the administrator chose these fields for the receiver; the
-        # user whose change fired the event need not be able to read them all
-        records = records.sudo()
-        rows = records.read([n for n in names if n in model_fields])
+        names = [
+            name
+            for name in self._payload_fields()
+            if name in model_fields and records._has_field_access(model_fields[name], "read")
+        ]
+        rows = self._read_rows(records, names)
         result = []
         for record, row in zip(records, rows, strict=True):
-            data = {"id": record.id, "display_name": record.display_name}
+            # sudo: names as Odoo renders a many2one, for records the reader may read
+            data = {"id": record.id, "display_name": record.sudo().display_name}
             for name, value in row.items():
                 if name == "id":
                     continue
@@ -406,7 +579,9 @@ class WebhookEndpoint(models.Model):
                 if field.type == "many2one":
                     value = {"id": value[0], "name": value[1]} if value else None
                 elif field.type in ("one2many", "many2many"):
-                    value = [{"id": rel.id, "name": rel.display_name} for rel in record[name]]
+                    related = record[name]._filtered_access("read")
+                    # sudo: as for the record's own name above
+                    value = [{"id": rel.id, "name": rel.display_name} for rel in related.sudo()]
                 elif field.type in ("date", "datetime"):
                     value = value.isoformat() if value else None
                 elif field.type == "binary":
@@ -447,9 +622,11 @@ class WebhookEndpoint(models.Model):
             return self.env["webhook.delivery"]
         now = fields.Datetime.now()
         vals_list = [
-            self._delivery_vals(event, records._name, record.id, data, now)
-            for record, data in zip(records, self._serialize(records), strict=True)
+            self._delivery_vals(event, records._name, data["id"], data, now)
+            for data in self._serialize(records)
         ]
+        if not vals_list:
+            return self.env["webhook.delivery"]
         # sudo: the outbox row is the system's own record, written whatever
         # the user who changed the business record may do
         deliveries = self.env["webhook.delivery"].sudo()._insert_outbox(vals_list)

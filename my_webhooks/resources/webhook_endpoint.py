@@ -2,20 +2,31 @@
 webhook subscriptions.
 
 Guarded by the single OAuth2 scope `webhooks:manage` (reading and writing)
-and by Odoo's access rights (group Webhooks / Manager). The signing secret
+and by Odoo's access rights (group Webhooks / Manager, own endpoints only).
+Writes have a rate limit of their own (`my_webhooks.endpoint_write_limit`
+per minute and user): each may reload every worker's registry. The signing secret
 is write-only: required on create, settable on update, never rendered (a
 POST answer may be stored by the Idempotency-Key machinery).
 """
 
+import datetime
+import time
+
 from odoo import api, models
 
-from odoo.addons.my_api.core import ApiError
+from odoo.addons.my_api.core import ApiError, current_context, side_execute
 from odoo.addons.my_api.lib import schema as s
 from odoo.addons.my_api.models.api_resource import eq, ilike
 
 from ..lib.signing import SECRET_PREFIX, check_secret
 
 TRIGGERS = ["create", "write", "unlink"]
+# Creating, changing or deleting an endpoint may rewrite its automation rule,
+# which reloads the registry of every worker: writes have a bucket of their
+# own, per user, far below the request rate limit (0: no limit).
+PARAM_WRITE_LIMIT = "my_webhooks.endpoint_write_limit"
+DEFAULT_WRITE_LIMIT = 30
+WRITE_WINDOW = 60  # seconds
 
 ENDPOINT_READ = s.Object(
     {
@@ -124,6 +135,40 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
 
     # ------------------------------------------------------------ writing
     @api.model
+    def _api_write_limit(self):
+        # sudo: a system parameter
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM_WRITE_LIMIT, "")
+        try:
+            return int(value) if value.strip() else DEFAULT_WRITE_LIMIT
+        except ValueError:
+            return DEFAULT_WRITE_LIMIT
+
+    @api.model
+    def _api_count_write(self):
+        """Count one endpoint write against the user's write bucket, with the
+        request rate limit's counters (a row per bucket and window, shared by
+        all workers, counted in a transaction of its own); 429 beyond."""
+        limit = self._api_write_limit()
+        if limit <= 0 or current_context() is None:
+            return
+        now = time.time()
+        window_start = int(now // WRITE_WINDOW * WRITE_WINDOW)
+        start = datetime.datetime.fromtimestamp(window_start, datetime.UTC).replace(tzinfo=None)
+        query = self.env["api.rate.counter"]._hit_query(
+            f"webhook-endpoint-write:user:{self.env.uid}", start
+        )
+        hits = side_execute(query, fetch=True)[0]
+        if hits > limit:
+            reset = max(1, window_start + WRITE_WINDOW - int(now))
+            raise ApiError(
+                429,
+                f"webhook endpoint write limit of {limit} per {WRITE_WINDOW} s exceeded; "
+                f"retry in {reset} s",
+                "rate_limited",
+                headers={"Retry-After": str(reset)},
+            )
+
+    @api.model
     def _api_model_record(self, name):
         model = self.env["ir.model"]._get(name) if name else self.env["ir.model"]
         if not model:
@@ -195,6 +240,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     @api.model
     def _api_create(self, body):
         self._api_check_operation("create")
+        self._api_count_write()
         self._api_validate(body, self._api_create_schema)
         self._api_check_secret(body)
         values = self._api_values(body, self._api_model_record(body["model"]))
@@ -206,6 +252,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     @api.model
     def _api_update(self, ident, body, if_match=None):
         self._api_check_operation("update")
+        self._api_count_write()
         record = self._api_resolve(ident)
         self._api_check_precondition(record, if_match)
         self._api_validate(body, self._api_update_schema, partial=True)
@@ -216,3 +263,9 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         if "secret" in body:
             self._api_set_secret(record, body["secret"])
         return record
+
+    @api.model
+    def _api_delete(self, ident, if_match=None):
+        self._api_check_operation("delete")
+        self._api_count_write()
+        return super()._api_delete(ident, if_match=if_match)

@@ -6,3 +6,5 @@ from . import test_webhook_inbound
 from . import test_webhook_event
 from . import test_webhook_api
 from . import test_webhook_inbound_security
+from . import test_webhook_endpoint_security
+from . import test_webhook_api_security

@@ -21,11 +21,12 @@ class TestWebhookClaim(TransactionCase):
                 SQL(
                     """INSERT INTO webhook_endpoint
                            (name, url, secret, model_id, trigger, active, timeout,
-                            max_attempts, rotation_overlap_hours)
+                            max_attempts, rotation_overlap_hours, user_id)
                        VALUES ('claim test', 'http://127.0.0.1:9/', 'whsec_dGVzdA==', %s,
-                               'create', true, 15, 8, 24)
+                               'create', true, 15, 8, 24, %s)
                        RETURNING id""",
                     model_id,
+                    SUPERUSER_ID,
                 )
             )
             self.endpoint_id = cr.fetchone()[0]
