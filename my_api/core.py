@@ -353,9 +353,7 @@ def ensure_context():
 def to_json_value(value):
     """Render ORM values in the API's wire format (UTC timestamps with Z)."""
     if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value.isoformat(timespec="seconds") + "Z"
+        return timestamps.format_timestamp(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value

@@ -6,6 +6,8 @@ import uuid
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.my_api.core import to_json_value
+
 from ..lib import outbound, subscription
 from ..lib.signing import generate_secret
 
@@ -55,6 +57,13 @@ DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_
 PARAM_ALLOWED_TARGETS = "my_webhooks.allowed_targets"
 PARAM_RETRY_SCHEDULE = "my_webhooks.retry_schedule"
 PARAM_DISABLE_AFTER_HOURS = "my_webhooks.disable_after_hours"
+
+
+def _json_default(value):
+    """Values json cannot write: timestamps in the API's format (UTC, Z),
+    anything else as its text."""
+    rendered = to_json_value(value)
+    return str(value) if rendered is value else rendered
 
 
 class WebhookEndpoint(models.Model):
@@ -583,7 +592,8 @@ class WebhookEndpoint(models.Model):
                     # sudo: as for the record's own name above
                     value = [{"id": rel.id, "name": rel.display_name} for rel in related.sudo()]
                 elif field.type in ("date", "datetime"):
-                    value = value.isoformat() if value else None
+                    # the API's wire format: a datetime is UTC with Z
+                    value = to_json_value(value) if value else None
                 elif field.type == "binary":
                     value = value.decode() if isinstance(value, bytes) else value
                 data[name] = value
@@ -598,10 +608,10 @@ class WebhookEndpoint(models.Model):
                 "id": event_id,
                 "event": event,
                 "model": model,
-                "timestamp": now.replace(tzinfo=datetime.UTC).isoformat().replace("+00:00", "Z"),
+                "timestamp": to_json_value(now),
                 "data": data,
             },
-            default=str,
+            default=_json_default,
             separators=(",", ":"),
             ensure_ascii=False,
         )

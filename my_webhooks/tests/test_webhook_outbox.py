@@ -107,6 +107,19 @@ class TestWebhookOutbox(WebhookCase):
             },
         )
 
+    def test_payload_timestamps_carry_z(self):
+        """A receiver parses `data` timestamps as UTC without guessing: the
+        same wire format as /api/v1 (seconds, Z), dates stay dates."""
+        endpoint = self.make_endpoint(
+            payload_field_ids=[self.field("name").id, self.field("write_date").id]
+        )
+        partner = self.env["res.partner"].create({"name": "Stamped"})
+        body = json.loads(self.deliveries(endpoint).payload)
+        stamp = body["data"]["write_date"]
+        self.assertRegex(stamp, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(stamp, partner.write_date.isoformat(timespec="seconds") + "Z")
+        self.assertRegex(body["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
     def test_rule_is_created_updated_and_deleted_with_the_endpoint(self):
         endpoint = self.make_endpoint()
         rule = endpoint.automation_id
