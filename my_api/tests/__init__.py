@@ -1,5 +1,7 @@
 from . import test_auth
+from . import test_body
 from . import test_bookkeeping
+from . import test_errors
 from . import test_idempotency
 from . import test_openapi
 from . import test_orders
