@@ -191,13 +191,17 @@ class IrHttp(models.AbstractModel):
         now = time.time()
         usages = []
         if buckets:
-            query = self.env["api.rate.counter"]._hits_query(
-                [
-                    (bucket, _window_datetime(window_start(now, window)))
-                    for _n, bucket, _l, window in buckets
-                ]
-            )
-            counts = side_execute(query, fetch=True)[0]
+            counter = self.env["api.rate.counter"]
+            windows = [
+                (bucket, _window_datetime(window_start(now, window)))
+                for _name, bucket, _limit, window in buckets
+            ]
+            if len(windows) == 1:  # the usual case: the plain upsert, a little cheaper
+                counts = {
+                    windows[0][0]: side_execute(counter._hit_query(*windows[0]), fetch=True)[0]
+                }
+            else:
+                counts = side_execute(counter._hits_query(windows), fetch=True)[0]
             usages = [
                 Usage(name, limit, window, counts[bucket], reset_after(now, window))
                 for name, bucket, limit, window in buckets
