@@ -7,6 +7,12 @@ parsing, business code). `api_endpoint` wraps a controller method: it turns
 ORM exceptions into ApiErrors with the right status, flushes before
 answering so that constraint errors surface here and not after the response
 is built, and stamps every response with X-Request-Id.
+
+Idempotency-Key: the route claims the key itself, by calling
+`idempotency_checkpoint()` once it has checked the caller's scopes and
+access rights, so that a replay only ever answers a call the caller may
+still make (a token that lost its scope, a user who lost a group, gets 403
+and not the stored answer).
 """
 
 import datetime
@@ -33,6 +39,7 @@ from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from .lib import timestamps
+from .lib.body import BodyTooLarge, loads, read_limited
 from .lib.errors import error_document
 
 _logger = logging.getLogger(__name__)
@@ -41,6 +48,9 @@ API_PREFIX = "/api/v1"
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+DEFAULT_MAX_BODY_BYTES = 1048576
+KEY_COLUMNS_RE = re.compile(r"^Key \((.+?)\)=\(")
+IDENTIFIER_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass
@@ -90,6 +100,10 @@ class ApiContext:
     credential: Credential | None = None
     headers: dict = field(default_factory=dict)
     logged: bool = False
+    # Idempotency-Key: whether the route may claim one, whether it did, the claim's row
+    idempotent: bool = False
+    idempotency_checked: bool = False
+    claim: int | None = None
 
 
 class ApiError(werkzeug.exceptions.HTTPException):
@@ -386,18 +400,57 @@ def parse_datetime(value, name):
         ) from None
 
 
+def max_body_bytes():
+    """The largest /api/v1 request body accepted (system parameter)."""
+    value = request.env["ir.config_parameter"].sudo().get_param("my_api.max_body_bytes")
+    try:
+        return max(0, int(value)) if value else DEFAULT_MAX_BODY_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BODY_BYTES
+
+
+def _werkzeug_request():
+    """The werkzeug Request behind Odoo's HTTPRequest. The proxy exposes a
+    fixed list of attributes that lacks `stream`; its `get_data` is the
+    werkzeug request's own bound method, which leads to it."""
+    return request.httprequest.get_data.__self__
+
+
+def request_body(limit):
+    """The raw request body, or 413 when it has more than `limit` bytes.
+
+    A body announced larger than the limit is refused before reading; a
+    chunked one (no Content-Length) is read in chunks and refused as soon as
+    it passes the limit (see lib/body.py), never buffered whole first. The
+    bytes are then cached as werkzeug's get_data(cache=True) caches them, so
+    that everyone after us (the route, the Idempotency-Key fingerprint, a
+    retry of the request after a serialization failure) reads the same body
+    and nobody reads the stream again.
+    """
+    httprequest = request.httprequest
+    length = httprequest.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+    wrapped = _werkzeug_request()
+    if getattr(wrapped, "_cached_data", None) is None:
+        try:
+            wrapped._cached_data = read_limited(wrapped.stream, limit)
+        except BodyTooLarge as exc:
+            raise ApiError(413, str(exc), "payload_too_large") from None
+        except OSError:  # werkzeug's reading of a broken chunked encoding
+            raise ApiError(
+                400, "the request body could not be read (invalid chunked encoding)", "bad_request"
+            ) from None
+    raw = httprequest.get_data(cache=True)
+    if len(raw) > limit:  # read earlier under a larger limit
+        raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+    return raw
+
+
 def read_json_body(required=True):
     """Return the request body decoded as a JSON object, or raise 400/413/415."""
     httprequest = request.httprequest
-    max_bytes = int(
-        request.env["ir.config_parameter"].sudo().get_param("my_api.max_body_bytes", 1048576)
-    )
-    length = httprequest.content_length
-    if length is not None and length > max_bytes:
-        raise ApiError(413, f"request body exceeds {max_bytes} bytes", "payload_too_large")
-    raw = httprequest.get_data(cache=True)
-    if len(raw) > max_bytes:
-        raise ApiError(413, f"request body exceeds {max_bytes} bytes", "payload_too_large")
+    raw = request_body(max_body_bytes())
     if not raw.strip():
         if required:
             raise ApiError(400, "request body is required (a JSON object)", "bad_request")
@@ -410,7 +463,7 @@ def read_json_body(required=True):
             "unsupported_media_type",
         )
     try:
-        body = json.loads(raw)
+        body = loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}", "bad_request") from None
     if not isinstance(body, dict):
@@ -418,14 +471,75 @@ def read_json_body(required=True):
     return body
 
 
-def _integrity_message(exc):
-    diag = getattr(exc, "diag", None)
-    detail = getattr(diag, "message_detail", None) or getattr(diag, "message_primary", None)
-    return detail or "the change conflicts with existing data"
+INTEGRITY_ISSUES = {
+    errorcodes.UNIQUE_VIOLATION: "duplicate",
+    errorcodes.FOREIGN_KEY_VIOLATION: "invalid_reference",
+    errorcodes.NOT_NULL_VIOLATION: "required",
+    errorcodes.CHECK_VIOLATION: "invalid",
+}
 
 
-def translate_exception(exc):
-    """Map an exception raised by business code to an ApiError (or None)."""
+def _integrity_error(exc, env=None):
+    """The 409 of a constraint violation, without PostgreSQL's DETAIL line.
+
+    The DETAIL quotes key values (`Key (email)=(someone@else.example)
+    already exists`): those of another row, which the caller may not read.
+    The answer names the constraint, says what kind of violation it is, adds
+    the model's own message for the constraint when it declares one, and
+    the fields when they are known: the column of a missing value, or the
+    column names of the DETAIL's key (its values are dropped). Nothing is
+    logged. Reads no database: the transaction is aborted at this point.
+    """
+    diag = exc.diag
+    constraint = diag.constraint_name
+    issue = INTEGRITY_ISSUES[exc.pgcode]
+    columns = [diag.column_name] if diag.column_name else []
+    detail = diag.message_detail or ""
+    referenced = exc.pgcode == errorcodes.FOREIGN_KEY_VIOLATION and "still referenced" in detail
+    if not columns and not referenced and (match := KEY_COLUMNS_RE.match(detail)):
+        columns = [name.strip() for name in match.group(1).split(",")]
+        columns = [name for name in columns if IDENTIFIER_RE.match(name)]
+    fields_text = ", ".join(columns)
+    if referenced:
+        message = "the record is still used by other records"
+    elif exc.pgcode == errorcodes.UNIQUE_VIOLATION:
+        message = f"a record with the same {fields_text or 'values'} already exists"
+    elif exc.pgcode == errorcodes.FOREIGN_KEY_VIOLATION:
+        message = f"{fields_text or 'a field'} refers to a record that does not exist"
+    elif exc.pgcode == errorcodes.NOT_NULL_VIOLATION:
+        message = f"{fields_text or 'a field'} is required"
+    else:
+        message = "the values break a rule of the data"
+    declared = _declared_constraint_message(env, diag.table_name, constraint)
+    if declared:
+        message = f"{message}: {declared}"
+    if constraint:
+        message = f"{message} (constraint {constraint})"
+    details = [] if referenced else [{"field": name, "issue": issue} for name in columns]
+    return ApiError(409, message, "conflict", details)
+
+
+def _declared_constraint_message(env, table, constraint):
+    """The message a model declares for one of its constraints (a static
+    text only: a callable one may format the values in the way)."""
+    if env is None:
+        try:
+            env = request.env
+        except RuntimeError:  # outside of a request
+            return None
+    if not table or not constraint:
+        return None
+    for model_class in env.registry.values():
+        if model_class._table == table and not model_class._abstract:
+            definition = model_class._table_objects.get(constraint)
+            message = getattr(definition, "message", None)
+            return message if isinstance(message, str) else None
+    return None
+
+
+def translate_exception(exc, env=None):
+    """Map an exception raised by business code to an ApiError (or None).
+    `env` is only needed outside of a request (to name a constraint)."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, AccessDenied):
@@ -444,25 +558,61 @@ def translate_exception(exc):
         errorcodes.NOT_NULL_VIOLATION,
         errorcodes.CHECK_VIOLATION,
     ):
-        return ApiError(409, _integrity_message(exc), "conflict")
+        return _integrity_error(exc, env)
     if isinstance(exc, werkzeug.exceptions.HTTPException) and exc.code:
         return ApiError(exc.code, exc.description or exc.name)
     return None
+
+
+class _IdempotentReplay(Exception):
+    """Raised by idempotency_checkpoint() to answer with the stored response."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def _idempotency_key_sent(ctx):
+    httprequest = request.httprequest
+    return (
+        httprequest.method == "POST"
+        and "Idempotency-Key" in httprequest.headers
+        and ctx.credential is not None
+    )
+
+
+def idempotency_checkpoint():
+    """Claim the request's Idempotency-Key, if it sent one: call this once
+    the route has checked everything that decides whether the caller may
+    make this call (scopes, access rights), and before changing anything.
+
+    A first request claims the key and goes on; a replay of a completed
+    one ends here with the stored answer; a concurrent twin or another
+    body with the same key gets 409 or 422. A no-op after the first call,
+    outside of an idempotent `api_endpoint` route and without the header.
+    """
+    ctx = current_context()
+    if ctx is None or not ctx.idempotent or ctx.idempotency_checked:
+        return
+    ctx.idempotency_checked = True
+    if not _idempotency_key_sent(ctx):
+        return
+    ctx.claim, replay = _idempotency_claim(ctx)
+    if replay is not None:
+        raise _IdempotentReplay(replay)
 
 
 def _idempotency_claim(ctx):
     """Claim the request's Idempotency-Key; return (row id, replay response)."""
     httprequest = request.httprequest
     key = httprequest.headers.get("Idempotency-Key")
-    if httprequest.method != "POST" or key is None or ctx.credential is None:
-        return None, None
     if not IDEMPOTENCY_KEY_RE.match(key):
         raise ApiError(
             400, "Idempotency-Key must be 1 to 255 visible ASCII characters", "bad_request"
         )
     digest = hashlib.sha256()
     digest.update(f"{httprequest.method} {httprequest.full_path}\n".encode())
-    digest.update(httprequest.get_data(cache=True))
+    digest.update(request_body(max_body_bytes()))
     with side_env() as env:
         row_id, stored = env["api.idempotency.key"]._claim(
             ctx.credential.bucket, key, digest.hexdigest()
@@ -484,6 +634,10 @@ def _idempotency_release(row_id):
 def api_endpoint(func=None, *, idempotent=True):
     """Wrap an /api/v1 controller method (see module docstring).
 
+    An idempotent route (the default) that accepts POST must call
+    `idempotency_checkpoint()` after its authorization checks: a POST that
+    sent an Idempotency-Key and succeeded without passing it is a bug of
+    the route, answered 500 rather than silently not idempotent.
     `idempotent=False` for routes whose answer must never be stored (it
     holds a secret): an Idempotency-Key sent to them is refused with 400.
     """
@@ -493,7 +647,8 @@ def api_endpoint(func=None, *, idempotent=True):
     @wraps(func)
     def wrapper(*args, **kwargs):
         ctx = ensure_context()
-        claim = None
+        # a retried request (serialization failure) starts over
+        ctx.idempotent, ctx.idempotency_checked, ctx.claim = idempotent, False, None
         try:
             if not idempotent and "Idempotency-Key" in request.httprequest.headers:
                 raise ApiError(
@@ -502,21 +657,26 @@ def api_endpoint(func=None, *, idempotent=True):
                     "that is never stored",
                     "bad_request",
                 )
-            claim, replay = _idempotency_claim(ctx) if idempotent else (None, None)
-            if replay is not None:
-                log_request(replay.status_code)
-                return replay
-            response = func(*args, **kwargs)
+            try:
+                response = func(*args, **kwargs)
+            except _IdempotentReplay as replay:
+                log_request(replay.response.status_code)
+                return replay.response
+            if idempotent and not ctx.idempotency_checked and _idempotency_key_sent(ctx):
+                raise RuntimeError(
+                    f"{func.__qualname__} answered an Idempotency-Key request "
+                    "without calling idempotency_checkpoint()"
+                )
             request.env.flush_all()
-            if claim:
+            if ctx.claim:
                 kept = {k: v for k, v in response.headers.items() if k in ("Location", "ETag")}
                 request.env["api.idempotency.key"]._complete(
-                    claim, response.status_code, response.get_data(as_text=True), kept
+                    ctx.claim, response.status_code, response.get_data(as_text=True), kept
                 )
             log_request(response.status_code)
             return response
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            _idempotency_release(claim)
+            _idempotency_release(ctx.claim)
             raise  # let Odoo retry the whole request
         except Exception as exc:
             api_exc = translate_exception(exc)
@@ -532,7 +692,7 @@ def api_endpoint(func=None, *, idempotent=True):
                     f"internal error; quote request id {ctx.request_id} to the administrator",
                     "internal_error",
                 )
-            _idempotency_release(claim)
+            _idempotency_release(ctx.claim)
             log_request(api_exc.code)
             raise api_exc from None
 

@@ -5,7 +5,14 @@ itself, so that even a wrong method gets the JSON envelope."""
 from odoo import http
 from odoo.http import Response, request
 
-from ..core import API_PREFIX, ApiError, api_endpoint, json_response, read_json_body
+from ..core import (
+    API_PREFIX,
+    ApiError,
+    api_endpoint,
+    idempotency_checkpoint,
+    json_response,
+    read_json_body,
+)
 from ..lib.docs import render_docs
 
 READ_METHODS = ("GET", "HEAD")
@@ -44,6 +51,16 @@ def _check_scope(resource, access):
                 f'scope="{scope}"'
             },
         )
+
+
+def _authorize_write(resource, operation, body=None):
+    """Everything that decides whether the caller may make this write call,
+    then the Idempotency-Key claim. In that order: a replay must answer only
+    a call the caller may still make (a token's scopes and a user's groups
+    change; the stored answer does not)."""
+    _check_scope(resource, "write")
+    resource._api_check_allowed(operation, body)
+    idempotency_checkpoint()
 
 
 ROUTE = {
@@ -93,7 +110,7 @@ class ApiV1Controller(http.Controller):
             _check_scope(resource, "read")
             rows, pagination = resource._api_list(request.httprequest.args)
             return json_response({"data": rows, "pagination": pagination})
-        _check_scope(resource, "write")
+        _authorize_write(resource, "create")
         record, created = resource._api_create(read_json_body())
         data = resource._api_render(record, detail=True)[0]
         headers = {"Location": f"{API_PREFIX}/{resource_path}/{record.id}"}
@@ -105,7 +122,9 @@ class ApiV1Controller(http.Controller):
         _require("POST")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
         _check_scope(resource, "write")
-        return json_response({"data": resource._api_batch(read_json_body())})
+        body = read_json_body()
+        _authorize_write(resource, "batch", body)
+        return json_response({"data": resource._api_batch(body)})
 
     @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **ROUTE)
     @api_endpoint
@@ -131,7 +150,7 @@ class ApiV1Controller(http.Controller):
     def action(self, resource_path, ident, action, **_params):
         _require("POST")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
-        _check_scope(resource, "write")
+        _authorize_write(resource, "action")
         read_json_body(required=False)
         record = resource._api_action(ident, action)
         return json_response({"data": resource._api_render(record, detail=True)[0]})

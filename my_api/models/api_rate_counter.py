@@ -5,8 +5,9 @@ from odoo.tools import SQL
 class ApiRateCounter(models.Model):
     """Fixed-window request counters, shared by every worker and server.
 
-    One row per credential bucket and window, incremented with an atomic
-    upsert in a transaction of its own; old windows are vacuumed.
+    One row per bucket (`user:<id>`, `key:<id>`, `ip:<address>`, ...) and
+    window, incremented with an atomic upsert in a transaction of its own;
+    old windows are vacuumed.
     """
 
     _name = "api.rate.counter"
@@ -40,6 +41,42 @@ class ApiRateCounter(models.Model):
             bucket,
             window_start,
         )
+
+    @api.model
+    def _hits_query(self, buckets):
+        """One atomic upsert counting a request in several buckets at once
+        (`buckets`: distinct (bucket, window_start) pairs). Its one row holds
+        {bucket: count in its window}. Rows are locked in bucket order, the
+        same in every request: two requests never wait for each other in a
+        cycle."""
+        values = SQL(", ").join(
+            SQL("(%s, %s, 1)", bucket, start) for bucket, start in sorted(buckets)
+        )
+        return SQL(
+            """
+                WITH hit AS (
+                    INSERT INTO api_rate_counter (bucket, window_start, hits) VALUES %s
+                    ON CONFLICT (bucket, window_start)
+                    DO UPDATE SET hits = api_rate_counter.hits + 1
+                    RETURNING bucket, hits
+                )
+                SELECT json_object_agg(bucket, hits) FROM hit
+                """,
+            values,
+        )
+
+    @api.model
+    def _count(self, bucket, window_start):
+        """The requests counted in a window so far (read only)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT hits FROM api_rate_counter WHERE bucket = %s AND window_start = %s",
+                bucket,
+                window_start,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else 0
 
     @api.autovacuum
     def _gc_counters(self):

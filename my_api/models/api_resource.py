@@ -46,6 +46,9 @@ MAX_LIMIT = 200
 DEFAULT_COUNT_LIMIT = 10000
 MAX_BATCH = 200
 OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
+# The model access right each write operation needs (see _api_check_allowed).
+OPERATION_ACCESS = {"create": "create", "update": "write", "delete": "unlink", "action": "write"}
+BATCH_ACCESS = (("create", "create"), ("update", "write"))
 
 
 def ref(record, name=None):
@@ -221,6 +224,28 @@ class ApiResource(models.AbstractModel):
                 f"{operation} is not available on /{self._api_path}",
                 "method_not_allowed",
             )
+
+    @api.model
+    def _api_check_allowed(self, operation, body=None):
+        """Raise unless this resource offers `operation` (create, batch or
+        action) and the caller's access rights allow it on the model at all.
+
+        Checked before the Idempotency-Key claim, so that a replay is refused
+        to a user who lost the rights since the first call. Record rules are
+        left to the operation itself (a record to create has none to check
+        yet). A batch needs the rights of the item operations it holds.
+        """
+        if operation != "action":
+            self._api_check_operation(operation)
+        if operation == "batch":
+            items = body.get("items") if isinstance(body, dict) else None
+            ops = {item.get("op") for item in items or () if isinstance(item, dict)}
+            accesses = [access for op, access in BATCH_ACCESS if op in ops]
+        else:
+            accesses = [OPERATION_ACCESS[operation]]
+        records = self._api_records()
+        for access in accesses:
+            records.check_access(access)
 
     @api.model
     def _api_cursor_secret(self):

@@ -10,10 +10,20 @@ successful verification is remembered by this worker process for
 `my_api.apikey_cache_ttl` seconds (default 30): a key revoked or expired in
 another worker keeps working here for at most that long; a key revoked in
 this worker stops at once.
+
+Rate limits (see `_api_count_request`): an authenticated request counts
+against its user and, when its API key has a rule of its own, against the
+key. A request that fails to authenticate counts against its client address
+(`_api_count_unauthenticated`), is never written to the request log (anyone
+can send made-up keys: each line would be a row written for them), and
+past `my_api.rate_limit_anonymous` a minute it is answered 429; while its
+address is over that limit, keys this worker has not verified yet are
+refused before their PBKDF2 check, so guessing keys cannot burn CPU either.
 """
 
 import datetime
 import hashlib
+import logging
 import threading
 import time
 
@@ -23,14 +33,19 @@ from odoo.http import request
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
 from ..core import ApiError, Credential, ensure_context, log_request, side_execute
+from ..lib.ratelimit import Usage, address_bucket, reset_after, tightest, window_start
 
 DEFAULT_APIKEY_CACHE_TTL = 30
 DEFAULT_RATE_LIMIT = 600  # requests per window and credential
 DEFAULT_RATE_WINDOW = 60  # seconds
+DEFAULT_ANONYMOUS_RATE_LIMIT = 60  # requests that did not authenticate, per minute and address
+ANONYMOUS_RATE_WINDOW = 60
 KEY_USAGE_INTERVAL = 60  # seconds between two "last used" writes of a key
 # API key scopes accepted by /api/v1: unscoped keys, Odoo's "rpc" keys, and
 # keys minted for the REST API.
 API_KEY_SCOPES = ("rpc", "api")
+
+_logger = logging.getLogger(__name__)
 
 _apikey_cache = {}  # (dbname, sha256(key)) -> (Credential, cached_at)
 _apikey_cache_lock = threading.Lock()
@@ -56,6 +71,28 @@ def _unauthorized(message, error="invalid_token"):
     return ApiError(401, message, "unauthorized", headers={"WWW-Authenticate": header})
 
 
+def _rate_limited(usage, who):
+    return ApiError(
+        429,
+        f"rate limit of {usage.limit} requests per {usage.window} s ({who}) exceeded; "
+        f"retry in {usage.reset} s",
+        "rate_limited",
+        headers={"Retry-After": str(usage.reset)},
+    )
+
+
+def _address_limited(usage):
+    """The 429 of a client address over its limit of unauthenticated requests."""
+    error = _rate_limited(usage, "requests that did not authenticate, per client address")
+    error.address_limited = True
+    return error
+
+
+def _window_datetime(start):
+    """A window start (Unix seconds) as the naive UTC datetime stored."""
+    return datetime.datetime.fromtimestamp(start, datetime.timezone.utc).replace(tzinfo=None)
+
+
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
 
@@ -64,6 +101,8 @@ class IrHttp(models.AbstractModel):
         try:
             cls._api_authenticate()
         except ApiError as exc:
+            if exc.code == 401 or getattr(exc, "address_limited", False):
+                raise request.env["ir.http"]._api_count_unauthenticated(exc) from None
             log_request(exc.code)
             raise
 
@@ -114,27 +153,59 @@ class IrHttp(models.AbstractModel):
         )
 
     @api.model
+    def _api_rate_buckets(self, credential):
+        """[(policy name, bucket, limit, window)] a request of `credential`
+        counts against: its user's (the user's rule, else the default) and
+        its credential's when that has a policy of its own (an API key's
+        rule). A credential with the user's policy is not counted apart: the
+        user's count, which includes it, always binds first. Unlimited
+        policies are left out."""
+        user_bucket = f"user:{credential.uid}"
+        user_policy = self._api_rate_policy(credential.uid, None)
+        buckets = [("user", user_bucket, *user_policy)]
+        if credential.bucket != user_bucket:
+            own_policy = self._api_rate_policy(credential.uid, credential.key_id)
+            if own_policy != user_policy:
+                name = "key" if credential.method == "api_key" else "client"
+                buckets.append((name, credential.bucket, *own_policy))
+        return [bucket for bucket in buckets if bucket[2]]
+
+    @api.model
     def _api_count_request(self, credential, ctx):
-        """Count the request against the credential's rate limit (shared by
-        all workers: a counter row in PostgreSQL), record when an API key was
-        last used, and set the RateLimit-* headers of the answer."""
-        limit, window = self._api_rate_policy(credential.uid, credential.key_id)
+        """Count the request against its rate limits (shared by all workers:
+        counter rows in PostgreSQL), record when an API key was last used,
+        and set the RateLimit-* headers of the answer.
+
+        Every bucket of `_api_rate_buckets` is enforced, so a user who mints
+        more keys gets no more requests; the headers describe the bucket
+        that binds first. All buckets are counted in one statement.
+        """
+        buckets = self._api_rate_buckets(credential)
         usage_key = (self.env.cr.dbname, credential.key_id)
         now_mono = time.monotonic()
         touch_key = credential.method == "api_key" and (
             now_mono - _key_usage_written.get(usage_key, -KEY_USAGE_INTERVAL) >= KEY_USAGE_INTERVAL
         )
-        if not limit and not touch_key:
+        if not buckets and not touch_key:
             return
         now = time.time()
-        window_start = int(now // window * window)
-        hits = 0
-        if limit:
-            start = datetime.datetime.fromtimestamp(window_start, datetime.timezone.utc)
-            query = self.env["api.rate.counter"]._hit_query(
-                credential.bucket, start.replace(tzinfo=None)
-            )
-            hits = side_execute(query, fetch=True)[0]
+        usages = []
+        if buckets:
+            counter = self.env["api.rate.counter"]
+            windows = [
+                (bucket, _window_datetime(window_start(now, window)))
+                for _name, bucket, _limit, window in buckets
+            ]
+            if len(windows) == 1:  # the usual case: the plain upsert, a little cheaper
+                counts = {
+                    windows[0][0]: side_execute(counter._hit_query(*windows[0]), fetch=True)[0]
+                }
+            else:
+                counts = side_execute(counter._hits_query(windows), fetch=True)[0]
+            usages = [
+                Usage(name, limit, window, counts[bucket], reset_after(now, window))
+                for name, bucket, limit, window in buckets
+            ]
         if touch_key:
             side_execute(
                 self.env["api.key.usage"]._touch_query(
@@ -142,26 +213,78 @@ class IrHttp(models.AbstractModel):
                 )
             )
             _key_usage_written[usage_key] = now_mono
-        if not limit:
+        if not usages:
             return
-        reset = max(1, window_start + window - int(now))
-        remaining = max(0, limit - hits)
-        ctx.headers.update(
-            {
-                "RateLimit-Limit": str(limit),
-                "RateLimit-Remaining": str(remaining),
-                "RateLimit-Reset": str(reset),
-                "RateLimit-Policy": f'"default";q={limit};w={window}',
-                "RateLimit": f'"default";r={remaining};t={reset}',
-            }
+        usage = tightest(usages)
+        ctx.headers.update(usage.headers())
+        if usage.exceeded:
+            raise _rate_limited(usage, usage.name)
+
+    @api.model
+    def _api_anonymous_rate_limit(self):
+        """Requests a client address may make per minute without
+        authenticating (0: no limit)."""
+        value = self.env["ir.config_parameter"].sudo().get_param("my_api.rate_limit_anonymous")
+        try:
+            return max(0, int(value)) if value else DEFAULT_ANONYMOUS_RATE_LIMIT
+        except ValueError:
+            return DEFAULT_ANONYMOUS_RATE_LIMIT
+
+    @api.model
+    def _api_address_window(self):
+        """(limit, bucket, window start, seconds to its end) of the client
+        address's budget of requests without authentication, or None when
+        it is unlimited."""
+        limit = self._api_anonymous_rate_limit()
+        if not limit:
+            return None
+        now = time.time()
+        return (
+            limit,
+            address_bucket(request.httprequest.remote_addr),
+            _window_datetime(window_start(now, ANONYMOUS_RATE_WINDOW)),
+            reset_after(now, ANONYMOUS_RATE_WINDOW),
         )
-        if hits > limit:
-            raise ApiError(
-                429,
-                f"rate limit of {limit} requests per {window} s exceeded; retry in {reset} s",
-                "rate_limited",
-                headers={"Retry-After": str(reset)},
+
+    @api.model
+    def _api_count_unauthenticated(self, refusal):
+        """Count a request that did not authenticate against its client
+        address; return what to answer: `refusal` (its 401), or a 429 once
+        the address is over its limit. Nothing is logged (see the module
+        docstring)."""
+        address = self._api_address_window()
+        if address is None:
+            return refusal
+        limit, bucket, start, reset = address
+        # Nothing this request read is of use any more: end its transaction,
+        # so that the count below is its last word (a test cursor would
+        # otherwise roll the count back with it).
+        self.env.cr.rollback()
+        hits = side_execute(self.env["api.rate.counter"]._hit_query(bucket, start), fetch=True)[0]
+        usage = Usage("address", limit, ANONYMOUS_RATE_WINDOW, hits, reset)
+        ensure_context().headers.update(usage.headers())
+        if not usage.exceeded:
+            return refusal
+        if hits == limit + 1:  # once per window and address, in whichever worker crossed it
+            _logger.info(
+                "/api/v1: %s is over its limit of %d requests a minute without authentication",
+                bucket,
+                limit,
             )
+        return _address_limited(usage)
+
+    @api.model
+    def _api_check_address_limit(self):
+        """Before a costly credential check: refuse at once while the client
+        address is over its limit of requests that did not authenticate
+        (the refusal is then counted as one of them)."""
+        address = self._api_address_window()
+        if address is None:
+            return
+        limit, bucket, start, reset = address
+        hits = self.env["api.rate.counter"]._count(bucket, start)
+        if hits >= limit:
+            raise _address_limited(Usage("address", limit, ANONYMOUS_RATE_WINDOW, hits + 1, reset))
 
     @classmethod
     def _api_check_session_csrf(cls):
@@ -215,6 +338,7 @@ class IrHttp(models.AbstractModel):
             credential = cached[0]
             if credential.expires_at is None or credential.expires_at > _utcnow():
                 return credential
+        self._api_check_address_limit()  # before the PBKDF2 check of an unknown key
         credential = self._api_verify_apikey(token)
         with _apikey_cache_lock:
             if credential is None:

@@ -12,6 +12,12 @@ class ResConfigSettings(models.TransientModel):
     api_rate_limit_window = fields.Integer(
         "API rate window (seconds)", config_parameter="my_api.rate_limit_window"
     )
+    api_rate_limit_anonymous = fields.Integer(
+        "API requests without authentication per minute",
+        config_parameter="my_api.rate_limit_anonymous",
+        help="Requests a client address may make per minute without a valid credential "
+        "(0: no limit); past it they are answered 429 and unknown keys are not even checked.",
+    )
     api_max_page_size = fields.Integer(
         "API maximum page size", config_parameter="my_api.max_page_size"
     )

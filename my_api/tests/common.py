@@ -1,7 +1,10 @@
+import http.client
 import json
+import socket
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
+from odoo.tests.common import HOST, TEST_CURSOR_COOKIE_NAME
 
 
 class ApiCase(HttpCase):
@@ -69,3 +72,31 @@ class ApiCase(HttpCase):
         self.assertTrue(error["message"])
         self.assertEqual(error["request_id"], response.headers["X-Request-Id"])
         return error
+
+    def chunked_post(self, path, chunks, headers=None, finish=True, tail=b"", timeout=10):
+        """POST `chunks` with Transfer-Encoding: chunked (no Content-Length)
+        over a socket of its own; return (status, headers, body) of the answer.
+
+        With `finish=False` the body is never terminated: the server can only
+        answer if it stops reading at its limit rather than waiting for the end.
+        `tail` is sent as is after the chunks (a broken encoding).
+        """
+        self.cr.flush()  # as url_open: the server's test cursor must see our data
+        self.cr.clear()
+        with self.allow_requests():
+            sock = socket.create_connection((HOST, self.http_port()), timeout=timeout)
+            try:
+                head = [f"POST {path} HTTP/1.1", f"Host: {HOST}", "Transfer-Encoding: chunked"]
+                head.append(f"Cookie: {TEST_CURSOR_COOKIE_NAME}={self.http_request_key}")
+                head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+                sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+                for chunk in chunks:
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sock.sendall(tail)
+                if finish:
+                    sock.sendall(b"0\r\n\r\n")
+                response = http.client.HTTPResponse(sock)
+                response.begin()
+                return response.status, dict(response.getheaders()), response.read()
+            finally:
+                sock.close()

@@ -1,3 +1,6 @@
+import uuid
+from unittest.mock import patch
+
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -15,6 +18,38 @@ class TestAuth(ApiCase):
         response = self.api("GET", "/api/v1/me", key="0123456789abcdef" * 2)
         self.assertError(response, 401, "unauthorized")
         self.assertIn('error="invalid_token"', response.headers["WWW-Authenticate"])
+
+    def test_unknown_key_401_writes_no_log(self):
+        """Anyone can send a made-up key: its 401 must not cost a log row
+        (a flood of them would fill the request log)."""
+        RequestLog = type(self.env["api.request.log"])
+        real_insert = RequestLog._insert_query
+        logged = []
+
+        def insert_query(model, values):
+            logged.append(values["request_id"])
+            return real_insert(model, values)
+
+        with patch.object(RequestLog, "_insert_query", insert_query):
+            for headers in (
+                {"Authorization": "Bearer " + "f" * 40},
+                {"Authorization": "Basic YTpi"},
+                {"Authorization": "Bearer"},
+                {},
+            ):
+                marker = f"nolog-{uuid.uuid4().hex}"
+                with self.subTest(headers=headers):
+                    response = self.api(
+                        "GET", "/api/v1/orders", headers={**headers, "X-Request-Id": marker}
+                    )
+                    self.assertError(response, 401, "unauthorized")
+                    self.assertEqual(response.headers["X-Request-Id"], marker)
+                    self.assertNotIn(marker, logged)
+            # a known key's request is still logged
+            key = self.new_api_key(self.salesman)
+            self.api("GET", "/api/v1/me", key=key, headers={"X-Request-Id": "logged-one"})
+        self.assertIn("logged-one", logged)
+        self.assertTrue(self.env["api.request.log"].search([("request_id", "=", "logged-one")]))
 
     def test_non_bearer_scheme_is_401(self):
         response = self.api("GET", "/api/v1/me", headers={"Authorization": "Basic YTpi"})

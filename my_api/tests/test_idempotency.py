@@ -1,10 +1,11 @@
 import uuid
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
-from odoo.addons.my_api.core import ApiError, read_committed
+from odoo.addons.my_api.core import ApiError, Credential, read_committed
 
 from .common import ApiCase
 
@@ -83,6 +84,59 @@ class TestIdempotency(ApiCase):
             ),
             400,
         )
+
+    def test_idempotent_replay_rechecks_scope(self):
+        """A replay answers only a call the caller may still make: once the
+        token lost orders:write, the stored 201 is not handed out again."""
+        scopes = {"orders:read", "orders:write"}
+        IrHttp = type(self.env["ir.http"])
+        real = IrHttp._api_authenticate_bearer
+
+        def bearer(model, token):
+            if token != "scoped-test-token":
+                return real(model, token)
+            return Credential(
+                uid=self.salesman.id,
+                method="oauth2",
+                client_id="test-client",
+                scopes=frozenset(scopes),
+                extra={"share": False},
+            )
+
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        with patch.object(IrHttp, "_api_authenticate_bearer", bearer):
+            first = self.api(
+                "POST",
+                "/api/v1/orders",
+                key="scoped-test-token",
+                body=self.body("s"),
+                headers=headers,
+            )
+            self.assertEqual(first.status_code, 201, first.text)
+            scopes.discard("orders:write")
+            replay = self.api(
+                "POST",
+                "/api/v1/orders",
+                key="scoped-test-token",
+                body=self.body("s"),
+                headers=headers,
+            )
+        self.assertError(replay, 403, "insufficient_scope")
+        self.assertNotIn("Idempotent-Replayed", replay.headers)
+
+    def test_idempotent_replay_rechecks_access_rights(self):
+        """Same when the user lost the group that let them create orders."""
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        first = self.api(
+            "POST", "/api/v1/orders", key=self.key, body=self.body("g"), headers=headers
+        )
+        self.assertEqual(first.status_code, 201, first.text)
+        self.salesman.group_ids = self.env.ref("base.group_user")
+        replay = self.api(
+            "POST", "/api/v1/orders", key=self.key, body=self.body("g"), headers=headers
+        )
+        self.assertError(replay, 403, "forbidden")
+        self.assertNotIn("Idempotent-Replayed", replay.headers)
 
     def test_concurrent_claims_on_real_cursors(self):
         """A request's twin gets 409 while it runs, the replay once it committed.

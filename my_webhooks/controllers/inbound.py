@@ -12,7 +12,13 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.my_api.controllers.main import _require
-from odoo.addons.my_api.core import ApiError, api_endpoint, ensure_context, json_response
+from odoo.addons.my_api.core import (
+    ApiError,
+    api_endpoint,
+    ensure_context,
+    json_response,
+    request_body,
+)
 
 from ..models.webhook_source import WEBHOOKS_PATH
 
@@ -33,7 +39,7 @@ class WebhookInboundController(http.Controller):
         httprequest = request.httprequest
         status, answer = request.env["webhook.source"]._webhook_receive(
             source,
-            lambda: httprequest.get_data(cache=True),
+            request_body,  # read once the source's limit is known, never past it
             httprequest.headers,
             request_id=ensure_context().request_id,
             content_length=httprequest.content_length,

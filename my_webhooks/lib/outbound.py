@@ -2,10 +2,10 @@
 
 - the retry schedule (exponential backoff with jitter, kept as data so an
   administrator, or a test, can change it);
-- the SSRF guard: a target is resolved once, every address is checked
-  against the private, loopback, link-local and reserved ranges, and the
-  connection goes to the checked address (a second DNS answer cannot move
-  it elsewhere: no DNS rebinding);
+- the SSRF guard: a target is resolved once, every address must be global
+  unicast (`is_public`) unless the administrator's allow list covers it,
+  and the connection goes to the checked address (a second DNS answer
+  cannot move it elsewhere: no DNS rebinding);
 - an HTTP client over `http.client` that keeps one connection alive per
   target, never follows a redirect (a 3xx is an answer like any other, so a
   failure) and has a connect timeout and a read timeout on every request.
@@ -13,7 +13,9 @@
 
 import http.client
 import ipaddress
+import logging
 import random
+import re
 import socket
 import ssl
 import time
@@ -28,33 +30,57 @@ MAX_RETRY_AFTER = 86400
 RESPONSE_EXCERPT = 2000
 USER_AGENT = "Odoo-Webhooks/1.0"
 
-BLOCKED_NETWORKS = tuple(
+_logger = logging.getLogger(__name__)
+
+# Ranges that embed another address, refused whatever they embed: a packet
+# to them goes to a translator or relay (often on the local network) that
+# forwards it to the embedded address. Python's `is_global` calls several of
+# them global (which ones depends on its version).
+EMBEDDING_NETWORKS = tuple(
     ipaddress.ip_network(net)
     for net in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/128",
-        "::1/128",
-        "::ffff:0:0/96",
-        "64:ff9b::/96",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT, RFC 6145)
+        "64:ff9b::/96",  # NAT64, well-known prefix (RFC 6052)
+        "64:ff9b:1::/48",  # NAT64, local use (RFC 8215)
+        "2001::/32",  # Teredo (RFC 4380)
+        "2002::/16",  # 6to4 (RFC 3056)
     )
+)
+HOST_NAME_RE = re.compile(
+    r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?$", re.IGNORECASE
 )
 
 
 class TargetRefused(ValueError):
-    """The URL may not be called: bad form or a forbidden address."""
+    """The URL may not be called: bad form or a forbidden address.
+
+    Its text is safe to show to whoever registered the URL: it names the
+    host, never the private address a name resolved to (echoing it would
+    let anyone who may register a webhook map the internal network through
+    DNS). That address is in `address`, for administrators and the log
+    (`detailed`). `unresolved` is set when the name did not resolve at all.
+    """
+
+    def __init__(self, message, address=None, unresolved=False):
+        super().__init__(message)
+        self.address = address
+        self.unresolved = unresolved
+
+    @property
+    def detailed(self):
+        """The message with the refused address, for administrators only."""
+        return f"{self} (resolved address: {self.address})" if self.address else str(self)
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    """One allow-list entry: a network (an address is a /32 or /128) or a
+    host name, on one port or (port None) on every port."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    host: str | None = None
+    port: int | None = None
 
 
 # ----------------------------------------------------------------- retries
@@ -119,23 +145,93 @@ def _human(seconds):
 
 # -------------------------------------------------------------- SSRF guard
 def parse_allow_list(text):
-    """Networks an administrator allows although private: `"127.0.0.1, 10.1.0.0/16"`."""
-    networks = []
+    """Targets an administrator allows although private, separated by commas
+    (or semicolons); ValueError on an invalid entry. Each entry is
+
+    - a network or an address, on any port: `10.1.0.0/16`, `127.0.0.1`, `fd00::/8`;
+    - the same on one port: `127.0.0.1:8069`, `10.1.0.0/16:443`, `[::1]:8443`,
+      `[fd00::/8]:443` (an IPv6 address with a port goes in brackets);
+    - a host name, on one port or any: `hooks.lan:8443`, `hooks.lan`. The
+      name is compared with the URL's host, and whatever it resolves to is
+      then allowed: for names of the administrator's own DNS.
+    """
+    entries = []
     for part in (text or "").replace(";", ",").split(","):
         part = part.strip()
         if part:
-            networks.append(ipaddress.ip_network(part, strict=False))
-    return tuple(networks)
+            entries.append(_parse_allow_entry(part))
+    return tuple(entries)
 
 
-def address_allowed(address, allow_list=()):
-    """True for a public address, or one inside an allowed network."""
+def _parse_allow_entry(text):
+    port = None
+    if text.startswith("["):
+        target, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"invalid allow-list entry {text!r}: use [address]:port")
+        if rest:
+            port = _parse_port(rest[1:], text)
+    elif text.count(":") == 1:  # host:port; a bare IPv6 address has two colons or more
+        target, _colon, port_text = text.partition(":")
+        port = _parse_port(port_text, text)
+    else:
+        target = text
+    try:
+        return AllowEntry(network=ipaddress.ip_network(target, strict=False), port=port)
+    except ValueError:
+        pass
+    if text.startswith("[") or not HOST_NAME_RE.match(target):
+        raise ValueError(f"invalid allow-list entry {text!r}")
+    return AllowEntry(host=target.lower().rstrip("."), port=port)
+
+
+def _parse_port(text, entry):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"invalid port in allow-list entry {entry!r}")
+    return int(text)
+
+
+def is_public(address):
+    """True for a global unicast address: one that any site on the Internet
+    may have, so calling it cannot reach this network's own machines.
+
+    `is_global` does most of the work (private, loopback, link-local,
+    shared, documentation and reserved ranges); multicast, IPv6 site-local
+    and the ranges that embed another address are refused on top, and an
+    IPv4-mapped IPv6 address is judged as the IPv4 address it is.
+    """
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if ip.is_site_local or any(ip in net for net in EMBEDDING_NETWORKS):
+            return False
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+def address_allowed(address, allow_list=(), port=None):
+    """True for a public address, or one an allow-list entry covers (an
+    entry with a port covers only that port: with `port` None, none)."""
     ip = ipaddress.ip_address(address)
-    if any(ip in net for net in allow_list if net.version == ip.version):
-        return True
-    if ip.version == 6 and ip.ipv4_mapped:
-        return address_allowed(str(ip.ipv4_mapped), allow_list)
-    return not any(ip in net for net in BLOCKED_NETWORKS if net.version == ip.version)
+    candidates = [ip]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        candidates.append(ip.ipv4_mapped)
+    for entry in allow_list:
+        if entry.network is None or (entry.port is not None and entry.port != port):
+            continue
+        if any(c.version == entry.network.version and c in entry.network for c in candidates):
+            return True
+    return is_public(ip)
+
+
+def host_allowed(host, port, allow_list=()):
+    """True when an allow-list entry names this host (on this port)."""
+    name = host.lower().rstrip(".")
+    return any(
+        entry.host == name and entry.port in (None, port)
+        for entry in allow_list
+        if entry.host is not None
+    )
 
 
 def split_url(url):
@@ -155,6 +251,14 @@ def split_url(url):
     return parts.scheme, parts.hostname, port, path
 
 
+def _refused(host, address):
+    _logger.info("webhook target %s refused: it resolves to %s", host, address)
+    return TargetRefused(
+        f"{host} resolves to a private or reserved address; an administrator must allow it first",
+        address=address,
+    )
+
+
 def resolve(host, port, allow_list=(), resolver=socket.getaddrinfo):
     """The one address to connect to, after checking every address of `host`.
 
@@ -165,16 +269,14 @@ def resolve(host, port, allow_list=(), resolver=socket.getaddrinfo):
     try:
         infos = resolver(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise TargetRefused(f"cannot resolve {host}: {exc}") from exc
+        raise TargetRefused(f"cannot resolve {host}: {exc}", unresolved=True) from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise TargetRefused(f"cannot resolve {host}")
-    for address in addresses:
-        if not address_allowed(address, allow_list):
-            raise TargetRefused(
-                f"{host} resolves to {address}, a private, loopback or reserved address; "
-                "an administrator must allow it first"
-            )
+        raise TargetRefused(f"cannot resolve {host}", unresolved=True)
+    if not host_allowed(host, port, allow_list):
+        for address in addresses:
+            if not address_allowed(address, allow_list, port):
+                raise _refused(host, address)
     return addresses[0]
 
 
@@ -188,16 +290,16 @@ def check_url(url, allow_list=(), resolver=socket.getaddrinfo, require_resolutio
     except ValueError:
         ip = None
     if ip is not None:
-        if not address_allowed(str(ip), allow_list):
+        if not address_allowed(host, allow_list, port):
+            # the address is what the user typed: theirs to see
             raise TargetRefused(
-                f"{host} is a private, loopback or reserved address; "
-                "an administrator must allow it first"
+                f"{host} is a private or reserved address; an administrator must allow it first"
             )
         return
     try:
         resolve(host, port, allow_list, resolver)
     except TargetRefused as exc:
-        if require_resolution or "resolves to" in str(exc):
+        if require_resolution or not exc.unresolved:
             raise
 
 

@@ -356,9 +356,10 @@ class WebhookSource(models.Model):
         """Verify and store one delivery; return (status, answer document).
 
         Raises ApiError for every refusal. `body` is the raw bytes, or a
-        callable returning them (read only once the size is known to be
-        acceptable); `headers` the request headers (werkzeug Headers or a
-        dict); `content_length` the announced length, if any.
+        callable that takes the size limit and returns them (raising 413
+        past it, so that a chunked body is never read beyond the limit);
+        `headers` the request headers (werkzeug Headers or a dict);
+        `content_length` the announced length, if any.
         """
         config = self._webhook_config(slug) if SLUG_RE.match(slug) else None
         if not config:
@@ -370,7 +371,7 @@ class WebhookSource(models.Model):
         if (content_length or 0) > limit:
             raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
         if callable(body):
-            body = body()
+            body = body(limit)
         if len(body) > limit:
             raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
         try:
@@ -390,6 +391,10 @@ class WebhookSource(models.Model):
             document = json.loads(text)
         except (UnicodeDecodeError, ValueError) as exc:
             raise ApiError(400, f"the body is not UTF-8 JSON: {exc}", "bad_request") from None
+        except RecursionError:  # `[` * 100000: a 400 like any malformed body
+            raise ApiError(
+                400, "the body is not UTF-8 JSON: it is nested too deeply", "bad_request"
+            ) from None
         event_id, event_type = event_identity(
             body,
             document,

@@ -1,3 +1,4 @@
+import ipaddress
 import random
 import shutil
 import socket
@@ -9,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import load_lib
+from hypothesis import given
+from hypothesis import strategies as st
 
 outbound = load_lib("my_webhooks", "outbound")
 LOOPBACK = outbound.parse_allow_list("127.0.0.1")
@@ -122,8 +125,9 @@ def test_a_name_with_any_private_address_is_refused():
     def resolver(host, port, type=None):
         return [(2, 1, 6, "", ("93.184.216.34", port)), (2, 1, 6, "", ("10.0.0.7", port))]
 
-    with pytest.raises(outbound.TargetRefused, match=r"10\.0\.0\.7"):
+    with pytest.raises(outbound.TargetRefused) as refused:
         outbound.resolve("mixed.example.test", 443, (), resolver)
+    assert refused.value.address == "10.0.0.7"
 
 
 def test_check_url_forms():
@@ -139,6 +143,178 @@ def test_check_url_forms():
     outbound.check_url("http://127.0.0.1:8080/hook", LOOPBACK)
     # an unresolvable name passes registration; it is checked again when sending
     outbound.check_url("https://does-not-resolve.invalid/hook")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        # IPv4 ranges that are not globally reachable
+        "0.1.2.3",
+        "10.255.255.255",
+        "100.127.255.254",  # shared address space (carrier-grade NAT)
+        "127.255.255.254",
+        "169.254.0.1",
+        "172.31.255.255",
+        "192.0.0.170",  # IETF protocol assignments
+        "192.0.2.1",  # documentation
+        "192.168.255.255",
+        "198.18.0.1",  # benchmarking
+        "198.51.100.7",
+        "203.0.113.9",
+        "224.0.0.251",  # multicast, which Python calls global
+        "239.255.255.250",
+        "240.0.0.1",
+        "255.255.255.255",
+        # IPv6
+        "::",
+        "::1",
+        "::127.0.0.1",  # IPv4-compatible (deprecated), which Python calls global
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "::ffff:0:127.0.0.1",  # SIIT's IPv4-translated form
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1, which Python calls global
+        "64:ff9b::808:808",  # NAT64 even of a public address: the gateway is local
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "100::1",  # discard-only
+        "2001::1",  # Teredo
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "2001:db8::1",
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1, which Python calls global
+        "2002:808:808::1",  # 6to4 even of a public address: the relay is the target
+        "fc00::1",
+        "fd12:3456:789a::1",
+        "fe80::1",
+        "fe80::1%eth0",
+        "fec0::1",  # site-local (deprecated), which Python calls global
+        "ff02::1",
+        "ff0e::1",  # global-scope multicast
+    ],
+)
+def test_every_non_global_address_is_refused(address):
+    assert not outbound.address_allowed(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001:81c::200e"],
+)
+def test_global_unicast_addresses_pass(address):
+    assert outbound.address_allowed(address)
+
+
+@given(st.ip_addresses(v=4))
+def test_an_ipv4_mapped_address_is_judged_as_its_ipv4(ip):
+    mapped = f"::ffff:{ip}"
+    assert outbound.address_allowed(mapped) == outbound.address_allowed(str(ip))
+    assert outbound.address_allowed(mapped, LOOPBACK) == outbound.address_allowed(str(ip), LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    "network", ["64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "::/96"]
+)
+@given(data=st.data())
+def test_address_embedding_ranges_are_refused_whatever_they_embed(network, data):
+    net = ipaddress.ip_network(network)
+    offset = data.draw(st.integers(min_value=0, max_value=net.num_addresses - 1))
+    assert not outbound.address_allowed(str(net.network_address + offset))
+
+
+@given(st.ip_addresses())
+def test_only_global_unicast_passes(ip):
+    allowed = outbound.address_allowed(str(ip))
+    if allowed:
+        assert ip.is_global and not ip.is_multicast
+    if ip.version == 4 and not ip.is_global:
+        assert not allowed
+
+
+def test_allow_list_entries_may_name_a_port():
+    allow = outbound.parse_allow_list("127.0.0.1:8069; [::1]:8443, 10.1.0.0/16, [fd00::/8]:443")
+    assert outbound.address_allowed("127.0.0.1", allow, port=8069)
+    assert not outbound.address_allowed("127.0.0.1", allow, port=8070)
+    assert not outbound.address_allowed("127.0.0.1", allow)  # no port known: not this entry
+    assert outbound.address_allowed("::ffff:127.0.0.1", allow, port=8069)
+    assert outbound.address_allowed("::1", allow, port=8443)
+    assert not outbound.address_allowed("::1", allow, port=8069)
+    assert outbound.address_allowed("10.1.9.9", allow, port=1234)  # a network: any port
+    assert outbound.address_allowed("fd00::5", allow, port=443)
+    assert not outbound.address_allowed("fd00::5", allow, port=80)
+    outbound.check_url("http://127.0.0.1:8069/hook", allow)
+    outbound.check_url("https://[::1]:8443/hook", allow)
+    with pytest.raises(outbound.TargetRefused):
+        outbound.check_url("http://127.0.0.1:8070/hook", allow)
+    with pytest.raises(outbound.TargetRefused):
+        outbound.check_url("http://127.0.0.1/hook", allow)  # port 80
+
+
+def test_allow_list_entry_may_name_a_host_and_port():
+    allow = outbound.parse_allow_list("hooks.lan:8443, Receiver.LAN")
+
+    def resolver(host, port, type=None):
+        return [(2, 1, 6, "", ("10.9.8.7", port))]
+
+    assert outbound.resolve("hooks.lan", 8443, allow, resolver) == "10.9.8.7"
+    assert outbound.resolve("HOOKS.lan", 8443, allow, resolver) == "10.9.8.7"
+    assert outbound.resolve("receiver.lan", 80, allow, resolver) == "10.9.8.7"  # any port
+    for host, port in (("hooks.lan", 443), ("other.lan", 8443), ("hooks.lan.evil.test", 8443)):
+        with pytest.raises(outbound.TargetRefused):
+            outbound.resolve(host, port, allow, resolver)
+    outbound.check_url("https://hooks.lan:8443/in", allow, resolver=resolver)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "127.0.0.1:0",
+        "127.0.0.1:65536",
+        "127.0.0.1:http",
+        "[::1:8443",
+        "[::1]8443",
+        "::1:",
+        "not a host",
+        "host_name:80",
+        "10.0.0.0/33",
+        ":8080",
+    ],
+)
+def test_invalid_allow_list_entries_are_refused(text):
+    with pytest.raises(ValueError):
+        outbound.parse_allow_list(text)
+
+
+def test_allow_lists_of_networks_still_work():
+    allow = outbound.parse_allow_list("127.0.0.1, 10.1.0.0/16 ; fd00::/8")
+    assert outbound.address_allowed("127.0.0.1", allow)
+    assert outbound.address_allowed("10.1.2.3", allow, port=9)
+    assert outbound.address_allowed("fd00::1", allow)
+    assert not outbound.address_allowed("10.2.0.1", allow)
+    assert outbound.parse_allow_list("") == () and outbound.parse_allow_list(None) == ()
+
+
+def test_refusal_names_the_host_not_the_private_address():
+    def resolver(host, port, type=None):
+        return [(10, 1, 6, "", ("fd00::abcd", port, 0, 0))]
+
+    with pytest.raises(outbound.TargetRefused) as refused:
+        outbound.check_url("https://intranet.example.test/hook", (), resolver=resolver)
+    message = str(refused.value)
+    assert "intranet.example.test" in message
+    assert "a private or reserved address" in message
+    assert "fd00" not in message
+    assert refused.value.address == "fd00::abcd"
+    assert "fd00::abcd" in refused.value.detailed  # for administrators and the log
+    with pytest.raises(outbound.TargetRefused) as refused:
+        outbound.resolve("intranet.example.test", 443, (), resolver)
+    assert "fd00" not in str(refused.value)
+    # an address the user typed is theirs to see
+    with pytest.raises(outbound.TargetRefused, match=r"10\.0\.0\.1 is a private or reserved"):
+        outbound.check_url("http://10.0.0.1/")
+
+
+def test_numeric_host_forms_are_checked_on_what_they_resolve_to():
+    for url in ("http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://0/"):
+        with pytest.raises(outbound.TargetRefused):
+            outbound.check_url(url, require_resolution=True)
 
 
 # ------------------------------------------------------------------ transport
