@@ -1,21 +1,45 @@
+import collections
 import datetime
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 from odoo.addons.my_api.core import read_committed
 
-from ..lib import outbound
+from ..lib import outbound, wakeup
 from ..lib.signing import signature_headers
 
 _logger = logging.getLogger(__name__)
 
 DUE_STATES = ("pending", "retrying")
 PARAM_BATCH_SIZE = "my_webhooks.batch_size"
+PARAM_LANES = "my_webhooks.worker_lanes"
 PARAM_RETENTION_DAYS = "my_webhooks.retention_days"
 TRIGGER_FLAG = "my_webhooks.worker_triggered"
+# a batch stops starting attempts after this many seconds (or `batch_size`
+# attempts), unless an attempt started before is still running
+BATCH_SECONDS = 5
+DEFAULT_LANES = 4
+ERROR_LIMIT = 1000
+# process-wide: wakes the cron workers at the next retry time (see _schedule_next_run)
+ALARMS = wakeup.AlarmClock()
+
+
+def _now():
+    """The current UTC time with its microseconds (fields.Datetime.now()
+    drops them: a row due at 12:00:00.5 would look not due until 12:00:01,
+    and a cron woken for it at 12:00:00.5 would find nothing to do)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _describe(exc):
+    return f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
 
 
 class WebhookDelivery(models.Model):
@@ -24,12 +48,19 @@ class WebhookDelivery(models.Model):
     The row is written by the endpoint's automation rule in the transaction
     of the change, with its JSON body frozen at that moment, so that a
     rolled-back change leaves nothing to send and a committed one is never
-    lost. The delivery cron claims due rows with FOR UPDATE SKIP LOCKED and
-    keeps them locked while it posts them, so any number of workers can run
-    at once and none sends a row another one is sending. A worker that dies
-    mid-way releases its lock with its transaction: the row is sent again
-    later, with the same event id (at-least-once; receivers dedupe on
-    `webhook-id`).
+    lost. The delivery cron claims due rows with FOR NO KEY UPDATE SKIP
+    LOCKED and keeps each locked while it posts it, so any number of
+    workers can run at once and none sends a row another one is sending. A
+    worker that dies mid-way releases its lock with its transaction: the row
+    is sent again later, with the same event id (at-least-once; receivers
+    dedupe on `webhook-id`).
+
+    One receiver must never cost another delivery anything, so each attempt
+    is a transaction of its own (claim one row, post it, record the outcome,
+    commit: a crash loses no recorded attempt, and a failure of any kind is
+    that row's failed attempt), endpoints are served round-robin by a few
+    lanes in parallel (a slow receiver holds one lane, up to its deadline),
+    and an endpoint that timed out is left alone for the rest of the batch.
     """
 
     _name = "webhook.delivery"
@@ -66,6 +97,9 @@ class WebhookDelivery(models.Model):
 
     _event_id_unique = models.UniqueIndex("(event_id, endpoint_id)")
     _due_index = models.Index("(next_attempt_at, id) WHERE state IN ('pending', 'retrying')")
+    _endpoint_due_index = models.Index(
+        "(endpoint_id, next_attempt_at, id) WHERE state IN ('pending', 'retrying')"
+    )
 
     # ------------------------------------------------------------- enqueue
     def _trigger_worker(self):
@@ -130,10 +164,14 @@ class WebhookDelivery(models.Model):
         """Cron entry point: deliver one batch, tell the cron what remains.
 
         Odoo's cron runner calls this again while rows remain and time is
-        left, and reschedules itself at once when time ran out.
+        left. Once the cron's time share is used, this run reports nothing
+        remaining and ends: the trigger left for what is still due starts
+        the next run at once, after the other jobs that are ready.
         """
         done, remaining = self._deliver_batch()
         if self.env.context.get("ir_cron_progress_id"):
+            if time.monotonic() >= self.env.context.get("cron_end_time", float("inf")):
+                remaining = 0
             self.env["ir.cron"]._commit_progress(done, remaining=remaining)
         return done
 
@@ -145,7 +183,7 @@ class WebhookDelivery(models.Model):
                    JOIN webhook_endpoint e ON e.id = d.endpoint_id
                    WHERE d.state IN %s AND d.next_attempt_at <= %s AND e.active""",
                 DUE_STATES,
-                fields.Datetime.now(),
+                _now(),
             )
         )
         return self.env.cr.fetchone()[0]
@@ -157,84 +195,182 @@ class WebhookDelivery(models.Model):
 
     @api.model
     def _deliver_batch(self, limit=None):
-        """Claim up to `limit` due deliveries on a cursor of their own, send
-        them, record the outcome, commit. Returns (attempted, still due)."""
+        """Attempt about `limit` due deliveries, each in a transaction of its
+        own, in a few lanes (threads) that serve the endpoints with due rows
+        round-robin; then leave the cron a trigger for the next due row.
+        Returns (attempted, still due now).
+
+        The transactions are on cursors of their own, never the caller's.
+        """
+        # sudo: system parameters
+        params = self.env["ir.config_parameter"].sudo()
         if limit is None:
-            # sudo: a system parameter
-            limit = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_BATCH_SIZE, 50))
-        with self.env.registry.cursor() as cr:
-            # READ COMMITTED: a row another worker has just delivered and
-            # committed is re-checked and skipped instead of raising a
-            # serialization error, as it would under REPEATABLE READ.
-            read_committed(cr)
+            limit = int(params.get_param(PARAM_BATCH_SIZE, 50))
+        lanes = max(1, int(params.get_param(PARAM_LANES, DEFAULT_LANES)))
+        registry = self.env.registry
+        with registry.cursor() as cr:
             # sudo: the worker is the system delivering its own outbox
             env = self.env(cr=cr, su=True)
-            deliveries = env["webhook.delivery"]._claim_due(limit)
-            if not deliveries:
-                return 0, 0
-            deliveries._send()
-            env.flush_all()
-            return len(deliveries), env["webhook.delivery"]._count_due()
+            endpoint_ids = env["webhook.delivery"]._due_endpoints()
+            allow_list = env["webhook.endpoint"]._allow_list()
+        attempted = 0
+        if endpoint_ids:
+            batch = _Batch(endpoint_ids, limit, BATCH_SECONDS)
+            lanes = min(lanes, len(endpoint_ids))
+            with ThreadPoolExecutor(lanes, thread_name_prefix="webhook-delivery") as pool:
+                futures = [
+                    pool.submit(_run_lane, registry, self.env.uid, batch, allow_list)
+                    for _lane in range(lanes)
+                ]
+            for future in futures:
+                future.result()  # a lane only fails on what no delivery caused
+            attempted = batch.attempted
+        with registry.cursor() as cr:
+            env = self.env(cr=cr, su=True)
+            remaining = env["webhook.delivery"]._count_due()
+            env["webhook.delivery"]._schedule_next_run()
+        return attempted, remaining
 
     @api.model
-    def _claim_due(self, limit):
-        """Lock due rows of active endpoints, skipping rows locked elsewhere."""
+    def _due_endpoints(self):
+        """Active endpoints with due rows, the one waiting longest first."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT e.id FROM webhook_endpoint e
+                   CROSS JOIN LATERAL (
+                       SELECT d.next_attempt_at FROM webhook_delivery d
+                       WHERE d.endpoint_id = e.id AND d.state IN %s AND d.next_attempt_at <= %s
+                       ORDER BY d.next_attempt_at LIMIT 1) first_due
+                   WHERE e.active
+                   ORDER BY first_due.next_attempt_at, e.id""",
+                DUE_STATES,
+                _now(),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _claim_due(self, limit, endpoint_id=None, skip_ids=()):
+        """Lock due rows of active endpoints (of one endpoint, except
+        `skip_ids`, if given), skipping rows locked elsewhere."""
+        where = SQL()
+        if endpoint_id:
+            where = SQL(
+                "AND d.endpoint_id = %s AND d.id != ALL(%s::int[])", endpoint_id, list(skip_ids)
+            )
         self.env.cr.execute(
             SQL(
                 """SELECT d.id FROM webhook_delivery d
                    JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                   WHERE d.state IN %s AND d.next_attempt_at <= %s AND e.active
+                   WHERE d.state IN %s AND d.next_attempt_at <= %s AND e.active %s
                    ORDER BY d.next_attempt_at, d.id
                    LIMIT %s
                    FOR NO KEY UPDATE OF d SKIP LOCKED""",
                 DUE_STATES,
-                fields.Datetime.now(),
+                _now(),
+                where,
                 limit,
             )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _send(self):
-        """Post each delivery (locked by the caller) and record the outcome."""
-        if not self:
-            return
-        Endpoint = self.env["webhook.endpoint"]
-        attempts = []
-        outcome = {}  # endpoint -> (status, error, gone) of its last attempt
-        with outbound.Transport(allow_list=Endpoint._allow_list()) as transport:
-            for delivery in self:
-                endpoint = delivery.endpoint_id
-                if endpoint in outcome and outcome[endpoint][2]:
-                    continue  # 410 Gone earlier in this batch: the endpoint is disabled
-                result, started = delivery._post(transport)
-                attempts.append(delivery._attempt_vals(result, started))
-                delivery._apply_result(result, endpoint._schedule())
-                outcome[endpoint] = (result.status, result.ok, result.status == 410, result.error)
-        self.env["webhook.delivery.attempt"].create(attempts)
-        for endpoint, (status, ok, gone, error) in outcome.items():
-            if ok:
-                if endpoint.last_status != str(status) or endpoint.failing_since:
-                    endpoint._record_success(status)
-            else:
-                endpoint._record_failure(status, error or f"HTTP {status}", gone=gone)
-        retry_at = [d.next_attempt_at for d in self if d.state == "retrying"]
-        if retry_at:
-            cron = self.env.ref("my_webhooks.ir_cron_webhook_delivery", raise_if_not_found=False)
-            if cron:
-                cron._trigger(min(retry_at))
+    def _attempt(self, transport):
+        """Post this delivery (locked by the caller) once and record the
+        outcome. Whatever goes wrong with this row or its endpoint (bad data
+        written before validation existed, a bug) is this row's failed
+        attempt: nothing raised here may stop the deliveries of others."""
+        self.ensure_one()
+        started = fields.Datetime.now()
+        try:
+            result = self._post(transport)
+        except Exception as exc:  # any failure is this delivery's attempt
+            result = outbound.Result(None, 0, error=f"cannot send: {_describe(exc)}")
+        try:
+            with self.env.cr.savepoint():
+                self._record(result, started)
+        except Exception as exc:
+            _logger.exception("Webhook %s: recording its attempt failed", self.event_id)
+            self.env.invalidate_all()
+            self._record_minimal(result, started, f"cannot record the attempt: {_describe(exc)}")
+        return result
 
     def _post(self, transport):
         self.ensure_one()
         endpoint = self.endpoint_id
         body = self.payload.encode()
-        headers = endpoint._parse_custom_headers()
+        try:
+            headers = endpoint._parse_custom_headers()
+        except ValidationError:
+            # the message quotes the header line: it may hold a credential
+            return outbound.Result(
+                None, 0, error="the endpoint's custom headers are invalid; correct them"
+            )
         headers["X-Odoo-Event"] = self.event
         headers.update(
             signature_headers(endpoint._signing_secrets(), self.event_id, time.time(), body)
         )
-        started = fields.Datetime.now()
-        result = transport.post(endpoint.url, body, headers, timeout=endpoint.timeout)
-        return result, started
+        return transport.post(endpoint.url, body, headers, timeout=endpoint.timeout)
+
+    def _record(self, result, started):
+        """The attempt log line, the row's new state, the endpoint's status."""
+        self.ensure_one()
+        endpoint = self.endpoint_id
+        self.env["webhook.delivery.attempt"].create(self._attempt_vals(result, started))
+        self._apply_result(result, endpoint._schedule())
+        if result.ok:
+            if endpoint.last_status != str(result.status) or endpoint.failing_since:
+                endpoint._record_success(result.status)
+        else:
+            endpoint._record_failure(
+                result.status,
+                result.error or f"HTTP {result.status}",
+                gone=result.status == 410,
+            )
+
+    def _record_minimal(self, result, started, error):
+        """Count the attempt with two plain statements when recording it the
+        usual way failed: the row must not stay first in line unchanged."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """SELECT d.attempt_count, e.max_attempts FROM webhook_delivery d
+                   JOIN webhook_endpoint e ON e.id = d.endpoint_id WHERE d.id = %s""",
+                self.id,
+            )
+        )
+        attempts, max_attempts = self.env.cr.fetchone()
+        attempt_no = (attempts or 0) + 1
+        if result.ok:
+            state, next_at = "delivered", None
+        elif attempt_no >= (max_attempts or 1):
+            state, next_at = "dead", None
+        else:
+            delay = outbound.retry_delay(attempt_no, outbound.DEFAULT_SCHEDULE)
+            state, next_at = "retrying", _now() + datetime.timedelta(seconds=delay)
+        self.env.cr.execute(
+            SQL(
+                """WITH attempt AS (
+                       INSERT INTO webhook_delivery_attempt
+                           (delivery_id, attempt_no, date, duration_ms, status_code, error)
+                       VALUES (%(id)s, %(no)s, %(date)s, %(ms)s, %(status)s, %(error)s))
+                   UPDATE webhook_delivery
+                      SET attempt_count = %(no)s, state = %(state)s,
+                          next_attempt_at = COALESCE(%(next)s, next_attempt_at),
+                          delivered_at = CASE WHEN %(state)s = 'delivered'
+                                              THEN %(date)s ELSE delivered_at END,
+                          last_status_code = %(status)s, last_error = %(error)s
+                    WHERE id = %(id)s""",
+                id=self.id,
+                no=attempt_no,
+                date=started,
+                ms=result.duration_ms,
+                status=result.status or 0,
+                error=error,
+                state=state,
+                next=next_at,
+            )
+        )
+        self.invalidate_recordset()
 
     def _attempt_vals(self, result, started):
         return {
@@ -266,7 +402,7 @@ class WebhookDelivery(models.Model):
             delay = outbound.retry_delay(attempt_no, schedule, retry_after=retry_after)
             vals.update(
                 state="retrying",
-                next_attempt_at=fields.Datetime.now() + datetime.timedelta(seconds=delay),
+                next_attempt_at=_now() + datetime.timedelta(seconds=delay),
             )
         _logger.info(
             "Webhook %s to %s: attempt %s -> %s",
@@ -276,6 +412,63 @@ class WebhookDelivery(models.Model):
             result.status or result.error,
         )
         self.write(vals)
+
+    # ------------------------------------------------------------ wake-ups
+    @api.model
+    def _schedule_next_run(self):
+        """Leave the delivery cron a trigger at the earliest next attempt of
+        everything still due, whatever its endpoint, unless a trigger at or
+        before then is pending already; and wake the cron workers then.
+
+        A trigger at the batch's own earliest retry is not enough: rows
+        that were not in the batch (another endpoint's, or retries whose
+        jitter put them after the run) would wait for the cron's interval.
+        And a trigger in the future is only seen when a cron worker polls,
+        about once a minute: an alarm in this process notifies them at that
+        time (ALARMS; it is set once this transaction commits).
+        """
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """SELECT min(d.next_attempt_at) FROM webhook_delivery d
+                   JOIN webhook_endpoint e ON e.id = d.endpoint_id
+                   WHERE d.state IN %s AND e.active""",
+                DUE_STATES,
+            )
+        )
+        at = cr.fetchone()[0]
+        cron = self.env.ref("my_webhooks.ir_cron_webhook_delivery", raise_if_not_found=False)
+        if at is None or not cron:
+            return
+        now = _now()
+        at = max(at, now)
+        # A trigger pending at or before `at` does: the run it starts leaves
+        # the next one. SKIP LOCKED: the triggers a starting cron run is
+        # deleting (its first step, committed at its end) are locked, and
+        # will wake nobody; KEY SHARE keeps the one found from being deleted
+        # before this transaction commits.
+        cr.execute(
+            SQL(
+                """SELECT call_at FROM ir_cron_trigger
+                   WHERE cron_id = %s AND call_at <= %s
+                   ORDER BY call_at LIMIT 1
+                   FOR KEY SHARE SKIP LOCKED""",
+                cron.id,
+                at,
+            )
+        )
+        row = cr.fetchone()
+        if row:
+            wake_at = row[0]
+        else:
+            # due now: a trigger at the current second, the cron workers are
+            # notified after commit; later: at that time
+            cron._trigger(at if at > now else None)
+            wake_at = at
+        if wake_at > now:
+            dbname = cr.dbname
+            ring_at = wake_at.replace(tzinfo=datetime.timezone.utc).timestamp() + 0.2
+            cr.postcommit.add(lambda: ALARMS.set(dbname, ring_at, lambda: _notify_cron(dbname)))
 
     # ------------------------------------------------------------- actions
     def action_resend(self):
@@ -310,3 +503,93 @@ class WebhookDelivery(models.Model):
         limit = fields.Datetime.now() - datetime.timedelta(days=days)
         old = self.search([("state", "=", "delivered"), ("delivered_at", "<", limit)])
         old.unlink()
+
+
+# ----------------------------------------------------------------- lanes
+class _Batch:
+    """What the lanes of one batch share: the round-robin queue of endpoints,
+    the rows of each already attempted, and when to stop.
+
+    A lane takes the endpoint at the head of the queue, attempts one of its
+    rows, and puts it back at the end, unless the endpoint is done for this
+    batch (nothing more due, it timed out, it is gone). An endpoint is in
+    the queue or in one lane, never in two lanes. The batch stops starting
+    attempts after `limit` of them or `seconds`, except while an attempt
+    started within those limits is still running (a slow receiver): the
+    other lanes keep going meanwhile instead of waiting idle for it.
+    """
+
+    def __init__(self, endpoint_ids, limit, seconds):
+        self.queue = collections.deque(endpoint_ids)
+        self.tried = {endpoint_id: [] for endpoint_id in endpoint_ids}
+        self.limit = max(1, limit)
+        self.ends_at = time.monotonic() + seconds
+        self.attempted = 0
+        self.running_within_limits = 0
+        self.lock = threading.Lock()
+
+    def take(self):
+        """(endpoint id, row ids to leave, within limits) of the next attempt, or None."""
+        with self.lock:
+            if not self.queue:
+                return None
+            within = self.attempted < self.limit and time.monotonic() < self.ends_at
+            if not within and not self.running_within_limits:
+                return None
+            endpoint_id = self.queue.popleft()
+            self.attempted += 1
+            self.running_within_limits += within
+            return endpoint_id, list(self.tried[endpoint_id]), within
+
+    def give_back(self, endpoint_id, within, delivery_id, keep, due_again):
+        with self.lock:
+            self.running_within_limits -= within
+            if delivery_id is None:
+                self.attempted -= 1  # nothing was left to claim: no attempt
+            elif due_again:
+                self.tried[endpoint_id].append(delivery_id)  # not twice in a batch
+            if keep and delivery_id is not None:
+                self.queue.append(endpoint_id)
+
+
+def _run_lane(registry, uid, batch, allow_list):
+    """One lane of a batch, in a thread of its own (its own cursors only)."""
+    threading.current_thread().dbname = registry.db_name
+    with outbound.Transport(allow_list=allow_list) as transport:
+        while (turn := batch.take()) is not None:
+            endpoint_id, skip_ids, within = turn
+            delivery_id, keep, due_again = None, False, False
+            try:
+                # one transaction per attempt: the row is locked only while it
+                # is sent, and its outcome is committed (by leaving the block)
+                # before the next row is taken
+                with registry.cursor() as cr:
+                    read_committed(cr)
+                    # sudo: the worker is the system delivering its own outbox
+                    env = api.Environment(cr, uid, {}, su=True)
+                    delivery = env["webhook.delivery"]._claim_due(1, endpoint_id, skip_ids)
+                    if delivery:
+                        delivery_id = delivery.id
+                        result = delivery._attempt(transport)
+                        keep = (
+                            not result.timed_out
+                            and result.status != 410
+                            and delivery.endpoint_id.active
+                        )
+                        due_again = delivery.state in DUE_STATES
+            except Exception:
+                # not the delivery's doing (it would be recorded as its
+                # attempt): the database itself failed; leave this endpoint
+                # for the next batch and go on with the others
+                _logger.exception("Webhook endpoint %s: delivery failed", endpoint_id)
+                keep = False
+            finally:
+                batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+
+
+def _notify_cron(dbname):
+    """Wake the cron workers (as ir.cron._notifydb does after a commit)."""
+    with sql_db.db_connect("postgres").cursor() as cr:
+        cr.execute(
+            SQL("SELECT %s('cron_trigger', %s)", SQL.identifier(ODOO_NOTIFY_FUNCTION), dbname)
+        )

@@ -5,3 +5,4 @@ from . import test_webhook_claim
 from . import test_webhook_inbound
 from . import test_webhook_event
 from . import test_webhook_api
+from . import test_webhook_worker

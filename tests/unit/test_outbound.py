@@ -267,12 +267,16 @@ def test_retry_after_is_clamped_to_zero_to_a_day():
 
 
 def test_encode_url_gives_an_ascii_url_or_refuses():
-    assert outbound.encode_url("https://hooks.example.com/a?b=1") == "https://hooks.example.com/a?b=1"
+    assert (
+        outbound.encode_url("https://hooks.example.com/a?b=1") == "https://hooks.example.com/a?b=1"
+    )
     assert (
         outbound.encode_url("https://bücher.example/hoök?q=é&x=%20")
         == "https://xn--bcher-kva.example/ho%C3%B6k?q=%C3%A9&x=%20"
     )
-    assert outbound.encode_url("http://bücher.example:8080/") == "http://xn--bcher-kva.example:8080/"
+    assert (
+        outbound.encode_url("http://bücher.example:8080/") == "http://xn--bcher-kva.example:8080/"
+    )
     for bad in (
         "http://" + "ä" * 70 + ".example/",  # a label too long for IDNA
         "http://a..b/",
