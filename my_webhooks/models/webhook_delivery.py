@@ -216,7 +216,6 @@ class WebhookDelivery(models.Model):
         attempted = 0
         if endpoint_ids:
             batch = _Batch(endpoint_ids, limit, BATCH_SECONDS)
-            lanes = min(lanes, len(endpoint_ids))
             with ThreadPoolExecutor(lanes, thread_name_prefix="webhook-delivery") as pool:
                 futures = [
                     pool.submit(_run_lane, registry, self.env.uid, batch, allow_list)
@@ -512,44 +511,77 @@ class _Batch:
 
     A lane takes the endpoint at the head of the queue, attempts one of its
     rows, and puts it back at the end, unless the endpoint is done for this
-    batch (nothing more due, it timed out, it is gone). An endpoint is in
-    the queue or in one lane, never in two lanes. The batch stops starting
-    attempts after `limit` of them or `seconds`, except while an attempt
-    started within those limits is still running (a slow receiver): the
-    other lanes keep going meanwhile instead of waiting idle for it.
+    batch: nothing more due (it may come back), or it timed out or is gone
+    (it may not). An endpoint is in the queue or in one lane, never in two.
+
+    The batch stops starting attempts after `limit` of them or `seconds`,
+    except while an attempt started within those limits is still running (a
+    slow receiver): the other lanes keep going meanwhile, and when they run
+    out of work they look again for endpoints with rows due since (every
+    REFRESH seconds) instead of waiting idle for the slow one to finish.
     """
+
+    REFRESH = 0.5
 
     def __init__(self, endpoint_ids, limit, seconds):
         self.queue = collections.deque(endpoint_ids)
-        self.tried = {endpoint_id: [] for endpoint_id in endpoint_ids}
+        self.members = set(endpoint_ids)  # queued or held by a lane
+        self.excluded = set()  # timed out or gone: not again in this batch
+        self.tried = collections.defaultdict(list)
         self.limit = max(1, limit)
         self.ends_at = time.monotonic() + seconds
+        self.next_refresh = time.monotonic() + self.REFRESH
         self.attempted = 0
+        self.running = 0  # attempts in progress
         self.running_within_limits = 0
-        self.lock = threading.Lock()
+        self.changed = threading.Condition()
 
     def take(self):
-        """(endpoint id, row ids to leave, within limits) of the next attempt, or None."""
-        with self.lock:
-            if not self.queue:
-                return None
-            within = self.attempted < self.limit and time.monotonic() < self.ends_at
-            if not within and not self.running_within_limits:
-                return None
-            endpoint_id = self.queue.popleft()
-            self.attempted += 1
-            self.running_within_limits += within
-            return endpoint_id, list(self.tried[endpoint_id]), within
+        """The next turn: (endpoint id, row ids to leave, within limits), the
+        string "refresh" (look for newly due endpoints, then `add()` them),
+        or None: the lane is done."""
+        with self.changed:
+            while True:
+                now = time.monotonic()
+                within = self.attempted < self.limit and now < self.ends_at
+                if not within and not self.running_within_limits:
+                    return None
+                if self.queue:
+                    endpoint_id = self.queue.popleft()
+                    self.attempted += 1
+                    self.running += 1
+                    self.running_within_limits += within
+                    return endpoint_id, list(self.tried[endpoint_id]), within
+                if not self.running:
+                    return None  # nothing queued, nothing to come back
+                if now >= self.next_refresh:
+                    self.next_refresh = now + self.REFRESH
+                    return "refresh"
+                self.changed.wait(self.next_refresh - now)
+
+    def add(self, endpoint_ids):
+        with self.changed:
+            for endpoint_id in endpoint_ids:
+                if endpoint_id not in self.members and endpoint_id not in self.excluded:
+                    self.members.add(endpoint_id)
+                    self.queue.append(endpoint_id)
+            self.changed.notify_all()
 
     def give_back(self, endpoint_id, within, delivery_id, keep, due_again):
-        with self.lock:
+        with self.changed:
+            self.running -= 1
             self.running_within_limits -= within
             if delivery_id is None:
                 self.attempted -= 1  # nothing was left to claim: no attempt
             elif due_again:
                 self.tried[endpoint_id].append(delivery_id)  # not twice in a batch
-            if keep and delivery_id is not None:
+            if delivery_id is not None and keep:
                 self.queue.append(endpoint_id)
+            else:
+                self.members.discard(endpoint_id)
+                if delivery_id is not None:
+                    self.excluded.add(endpoint_id)
+            self.changed.notify_all()
 
 
 def _run_lane(registry, uid, batch, allow_list):
@@ -557,6 +589,9 @@ def _run_lane(registry, uid, batch, allow_list):
     threading.current_thread().dbname = registry.db_name
     with outbound.Transport(allow_list=allow_list) as transport:
         while (turn := batch.take()) is not None:
+            if turn == "refresh":
+                _refresh(registry, uid, batch)
+                continue
             endpoint_id, skip_ids, within = turn
             delivery_id, keep, due_again = None, False, False
             try:
@@ -585,6 +620,15 @@ def _run_lane(registry, uid, batch, allow_list):
                 keep = False
             finally:
                 batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+
+
+def _refresh(registry, uid, batch):
+    try:
+        with registry.cursor() as cr:
+            # sudo: the worker is the system delivering its own outbox
+            batch.add(api.Environment(cr, uid, {}, su=True)["webhook.delivery"]._due_endpoints())
+    except Exception:
+        _logger.exception("Webhook delivery: cannot look for due endpoints")
 
 
 def _notify_cron(dbname):
