@@ -5,15 +5,17 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
-from odoo.addons.my_api.core import read_committed
 
 from ..lib import outbound, wakeup
 from ..lib.signing import signature_headers
+from .webhook_endpoint import PARAM_DISABLE_AFTER_HOURS
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +42,33 @@ def _now():
 
 def _describe(exc):
     return f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
+
+
+def _error_text(result):
+    return result.error or f"HTTP {result.status}"
+
+
+def _outcome(result, attempt_no, schedule, max_attempts):
+    """The row's new state after attempt number `attempt_no`: delivered on a
+    2xx, dead on 410 Gone or after the last attempt, else retried after the
+    schedule's delay (or the receiver's Retry-After on 429/502/503/504)."""
+    vals = {
+        "state": "retrying",
+        "next": None,
+        "delivered": None,
+        "last_error": None if result.ok and not result.error else _error_text(result),
+    }
+    if result.ok:
+        vals.update(state="delivered", delivered=fields.Datetime.now())
+    elif result.status == 410 or attempt_no >= max_attempts:
+        vals.update(state="dead")
+    else:
+        retry_after = None
+        if result.status in (429, 502, 503, 504):
+            retry_after = outbound.parse_retry_after(result.headers.get("retry-after"))
+        delay = outbound.retry_delay(attempt_no, schedule, retry_after=retry_after)
+        vals.update(next=_now() + datetime.timedelta(seconds=delay))
+    return vals
 
 
 class WebhookDelivery(models.Model):
@@ -218,7 +247,7 @@ class WebhookDelivery(models.Model):
             batch = _Batch(endpoint_ids, limit, BATCH_SECONDS)
             with ThreadPoolExecutor(lanes, thread_name_prefix="webhook-delivery") as pool:
                 futures = [
-                    pool.submit(_run_lane, registry, self.env.uid, batch, allow_list)
+                    pool.submit(_Lane(registry, self.env.uid, batch, allow_list).run)
                     for _lane in range(lanes)
                 ]
             for future in futures:
@@ -249,168 +278,168 @@ class WebhookDelivery(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _claim_due(self, limit, endpoint_id=None, skip_ids=()):
-        """Lock due rows of active endpoints (of one endpoint, except
-        `skip_ids`, if given), skipping rows locked elsewhere."""
-        where = SQL()
-        if endpoint_id:
-            where = SQL(
-                "AND d.endpoint_id = %s AND d.id != ALL(%s::int[])", endpoint_id, list(skip_ids)
-            )
+    def _claim_due(self, limit):
+        """Lock due rows of active endpoints, skipping rows locked elsewhere."""
         self.env.cr.execute(
             SQL(
                 """SELECT d.id FROM webhook_delivery d
                    JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                   WHERE d.state IN %s AND d.next_attempt_at <= %s AND e.active %s
+                   WHERE d.state IN %s AND d.next_attempt_at <= %s AND e.active
                    ORDER BY d.next_attempt_at, d.id
                    LIMIT %s
                    FOR NO KEY UPDATE OF d SKIP LOCKED""",
                 DUE_STATES,
                 _now(),
-                where,
                 limit,
             )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _attempt(self, transport):
-        """Post this delivery (locked by the caller) once and record the
-        outcome. Whatever goes wrong with this row or its endpoint (bad data
-        written before validation existed, a bug) is this row's failed
-        attempt: nothing raised here may stop the deliveries of others."""
-        self.ensure_one()
-        started = fields.Datetime.now()
-        try:
-            result = self._post(transport)
-        except Exception as exc:  # any failure is this delivery's attempt
-            result = outbound.Result(None, 0, error=f"cannot send: {_describe(exc)}")
-        try:
-            with self.env.cr.savepoint():
-                self._record(result, started)
-        except Exception as exc:
-            _logger.exception("Webhook %s: recording its attempt failed", self.event_id)
-            self.env.invalidate_all()
-            self._record_minimal(result, started, f"cannot record the attempt: {_describe(exc)}")
-        return result
-
-    def _post(self, transport):
-        self.ensure_one()
-        endpoint = self.endpoint_id
-        body = self.payload.encode()
-        try:
-            headers = endpoint._parse_custom_headers()
-        except ValidationError:
-            # the message quotes the header line: it may hold a credential
-            return outbound.Result(
-                None, 0, error="the endpoint's custom headers are invalid; correct them"
-            )
-        headers["X-Odoo-Event"] = self.event
-        headers.update(
-            signature_headers(endpoint._signing_secrets(), self.event_id, time.time(), body)
-        )
-        return transport.post(endpoint.url, body, headers, timeout=endpoint.timeout)
-
-    def _record(self, result, started):
-        """The attempt log line, the row's new state, the endpoint's status."""
-        self.ensure_one()
-        endpoint = self.endpoint_id
-        self.env["webhook.delivery.attempt"].create(self._attempt_vals(result, started))
-        self._apply_result(result, endpoint._schedule())
-        if result.ok:
-            if endpoint.last_status != str(result.status) or endpoint.failing_since:
-                endpoint._record_success(result.status)
-        else:
-            endpoint._record_failure(
-                result.status,
-                result.error or f"HTTP {result.status}",
-                gone=result.status == 410,
-            )
-
-    def _record_minimal(self, result, started, error):
-        """Count the attempt with two plain statements when recording it the
-        usual way failed: the row must not stay first in line unchanged."""
-        self.ensure_one()
+    @api.model
+    def _claim_next(self, endpoint_id, skip_ids=()):
+        """Lock this endpoint's next due row (not one of `skip_ids`), skipping
+        rows locked elsewhere; return what sending it needs, or None."""
         self.env.cr.execute(
             SQL(
-                """SELECT d.attempt_count, e.max_attempts FROM webhook_delivery d
-                   JOIN webhook_endpoint e ON e.id = d.endpoint_id WHERE d.id = %s""",
-                self.id,
+                """SELECT d.id, d.event_id, d.event, d.payload, d.attempt_count, e.write_date
+                   FROM webhook_delivery d
+                   JOIN webhook_endpoint e ON e.id = d.endpoint_id
+                   WHERE d.endpoint_id = %s AND d.state IN %s AND d.next_attempt_at <= %s
+                     AND e.active AND d.id != ALL(%s::int[])
+                   ORDER BY d.next_attempt_at, d.id
+                   LIMIT 1
+                   FOR NO KEY UPDATE OF d SKIP LOCKED""",
+                endpoint_id,
+                DUE_STATES,
+                _now(),
+                list(skip_ids),
             )
         )
-        attempts, max_attempts = self.env.cr.fetchone()
-        attempt_no = (attempts or 0) + 1
-        if result.ok:
-            state, next_at = "delivered", None
-        elif attempt_no >= (max_attempts or 1):
-            state, next_at = "dead", None
-        else:
-            delay = outbound.retry_delay(attempt_no, outbound.DEFAULT_SCHEDULE)
-            state, next_at = "retrying", _now() + datetime.timedelta(seconds=delay)
+        return self.env.cr.dictfetchone()
+
+    @api.model
+    def _endpoint_settings(self, endpoint_id):
+        """What sending to this endpoint needs, read once per batch and lane
+        (until the endpoint is written or a previous secret expires).
+
+        Old data the form would now refuse must fail only the deliveries of
+        its endpoint: unusable custom headers are kept as an error, sent as
+        each delivery's failed attempt.
+        """
+        endpoint = self.env["webhook.endpoint"].browse(endpoint_id)
+        try:
+            headers, error = endpoint._parse_custom_headers(), None
+        except ValidationError:
+            # the message quotes the header line: it may hold a credential
+            headers, error = None, "the endpoint's custom headers are invalid; correct them"
+        return {
+            "id": endpoint.id,
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "timeout": endpoint.timeout,
+            "headers": headers,
+            "error": error,
+            "secrets": endpoint._signing_secrets(),
+            "valid_until": endpoint.previous_secret_expires_at,
+            "schedule": endpoint._schedule(),
+            "max_attempts": endpoint.max_attempts,
+            "last_status": endpoint.last_status,
+            "last_error": endpoint.last_error,
+            "failing_since": endpoint.failing_since,
+            "write_date": endpoint.write_date,
+            "feedback": True,
+        }
+
+    @api.model
+    def _post_row(self, transport, settings, row):
+        """POST one claimed row; never raises: a failure of any kind is this
+        row's failed attempt."""
+        try:
+            if settings["error"]:
+                return outbound.Result(None, 0, error=settings["error"])
+            body = row["payload"].encode()
+            headers = dict(settings["headers"], **{"X-Odoo-Event": row["event"]})
+            headers.update(
+                signature_headers(settings["secrets"], row["event_id"], time.time(), body)
+            )
+            return transport.post(settings["url"], body, headers, timeout=settings["timeout"])
+        except Exception as exc:  # any failure is this delivery's attempt
+            return outbound.Result(None, 0, error=f"cannot send: {_describe(exc)}")
+
+    @api.model
+    def _record_attempt(self, row, result, started, settings):
+        """The attempt log line and the row's new state, in one statement
+        (the row is locked by the caller). Returns the new state."""
+        attempt_no = (row["attempt_count"] or 0) + 1
+        vals = _outcome(result, attempt_no, settings["schedule"], settings["max_attempts"])
+        now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
                 """WITH attempt AS (
                        INSERT INTO webhook_delivery_attempt
-                           (delivery_id, attempt_no, date, duration_ms, status_code, error)
-                       VALUES (%(id)s, %(no)s, %(date)s, %(ms)s, %(status)s, %(error)s))
+                           (delivery_id, attempt_no, date, duration_ms, status_code, error,
+                            response_excerpt, create_uid, create_date, write_uid, write_date)
+                       VALUES (%(id)s, %(no)s, %(started)s, %(ms)s, %(status)s, %(error)s,
+                               %(excerpt)s, %(uid)s, %(now)s, %(uid)s, %(now)s))
                    UPDATE webhook_delivery
                       SET attempt_count = %(no)s, state = %(state)s,
                           next_attempt_at = COALESCE(%(next)s, next_attempt_at),
-                          delivered_at = CASE WHEN %(state)s = 'delivered'
-                                              THEN %(date)s ELSE delivered_at END,
-                          last_status_code = %(status)s, last_error = %(error)s
+                          delivered_at = COALESCE(%(delivered)s, delivered_at),
+                          last_status_code = %(status)s, last_error = %(last_error)s,
+                          write_uid = %(uid)s, write_date = %(now)s
                     WHERE id = %(id)s""",
-                id=self.id,
+                id=row["id"],
                 no=attempt_no,
-                date=started,
+                started=started,
                 ms=result.duration_ms,
                 status=result.status or 0,
-                error=error,
-                state=state,
-                next=next_at,
+                error=result.error or None,
+                excerpt=result.excerpt or None,
+                uid=self.env.uid,
+                now=now,
+                **vals,
             )
         )
-        self.invalidate_recordset()
-
-    def _attempt_vals(self, result, started):
-        return {
-            "delivery_id": self.id,
-            "attempt_no": self.attempt_count + 1,
-            "date": started,
-            "duration_ms": result.duration_ms,
-            "status_code": result.status or 0,
-            "error": result.error or False,
-            "response_excerpt": result.excerpt or False,
-        }
-
-    def _apply_result(self, result, schedule):
-        self.ensure_one()
-        attempt_no = self.attempt_count + 1
-        vals = {
-            "attempt_count": attempt_no,
-            "last_status_code": result.status or 0,
-            "last_error": result.error or (False if result.ok else f"HTTP {result.status}"),
-        }
-        if result.ok:
-            vals.update(state="delivered", delivered_at=fields.Datetime.now())
-        elif result.status == 410 or attempt_no >= self.endpoint_id.max_attempts:
-            vals.update(state="dead")
-        else:
-            retry_after = None
-            if result.status in (429, 502, 503, 504):
-                retry_after = outbound.parse_retry_after(result.headers.get("retry-after"))
-            delay = outbound.retry_delay(attempt_no, schedule, retry_after=retry_after)
-            vals.update(
-                state="retrying",
-                next_attempt_at=_now() + datetime.timedelta(seconds=delay),
-            )
         _logger.info(
             "Webhook %s to %s: attempt %s -> %s",
-            self.event_id,
-            self.endpoint_id.name,
+            row["event_id"],
+            settings["name"],
             attempt_no,
             result.status or result.error,
         )
-        self.write(vals)
+        return vals["state"]
+
+    @api.model
+    def _feedback_needed(self, settings, result):
+        """Whether the endpoint must hear of this answer: when it changes what
+        the endpoint shows, or may disable it. Not a write per delivery."""
+        if result.ok:
+            return settings["last_status"] != str(result.status) or bool(settings["failing_since"])
+        if result.status == 410 or not settings["failing_since"]:
+            return True
+        status = str(result.status) if result.status else "error"
+        if (settings["last_status"], settings["last_error"]) != (status, _error_text(result)):
+            return True
+        # sudo: a system parameter read by the worker
+        hours = float(
+            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
+        )
+        return fields.Datetime.now() - settings["failing_since"] >= datetime.timedelta(hours=hours)
+
+    @api.model
+    def _endpoint_feedback(self, settings, result):
+        """Record the answer on the endpoint (which may disable it)."""
+        endpoint = self.env["webhook.endpoint"].browse(settings["id"])
+        if result.ok:
+            endpoint._record_success(result.status)
+        else:
+            endpoint._record_failure(result.status, _error_text(result), gone=result.status == 410)
+        settings.update(
+            last_status=endpoint.last_status,
+            last_error=endpoint.last_error,
+            failing_since=endpoint.failing_since,
+            write_date=endpoint.write_date,
+        )
 
     # ------------------------------------------------------------ wake-ups
     @api.model
@@ -575,60 +604,156 @@ class _Batch:
                 self.attempted -= 1  # nothing was left to claim: no attempt
             elif due_again:
                 self.tried[endpoint_id].append(delivery_id)  # not twice in a batch
-            if delivery_id is not None and keep:
+            kept = delivery_id is not None and keep
+            if kept:
                 self.queue.append(endpoint_id)
             else:
                 self.members.discard(endpoint_id)
                 if delivery_id is not None:
                     self.excluded.add(endpoint_id)
-            self.changed.notify_all()
+            # waiting lanes care when there is work the giver will not take
+            # back itself, or when the batch may be over
+            within = self.attempted < self.limit and time.monotonic() < self.ends_at
+            if not kept or len(self.queue) > 1 or not (within or self.running_within_limits):
+                self.changed.notify_all()
 
 
-def _run_lane(registry, uid, batch, allow_list):
-    """One lane of a batch, in a thread of its own (its own cursors only)."""
-    threading.current_thread().dbname = registry.db_name
-    with outbound.Transport(allow_list=allow_list) as transport:
-        while (turn := batch.take()) is not None:
-            if turn == "refresh":
-                _refresh(registry, uid, batch)
-                continue
-            endpoint_id, skip_ids, within = turn
-            delivery_id, keep, due_again = None, False, False
-            try:
-                # one transaction per attempt: the row is locked only while it
-                # is sent, and its outcome is committed (by leaving the block)
-                # before the next row is taken
-                with registry.cursor() as cr:
-                    read_committed(cr)
-                    # sudo: the worker is the system delivering its own outbox
-                    env = api.Environment(cr, uid, {}, su=True)
-                    delivery = env["webhook.delivery"]._claim_due(1, endpoint_id, skip_ids)
-                    if delivery:
-                        delivery_id = delivery.id
-                        result = delivery._attempt(transport)
-                        keep = (
-                            not result.timed_out
-                            and result.status != 410
-                            and delivery.endpoint_id.active
-                        )
-                        due_again = delivery.state in DUE_STATES
-            except Exception:
-                # not the delivery's doing (it would be recorded as its
-                # attempt): the database itself failed; leave this endpoint
-                # for the next batch and go on with the others
-                _logger.exception("Webhook endpoint %s: delivery failed", endpoint_id)
-                keep = False
-            finally:
-                batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+# settings of an endpoint whose record cannot be read as it should (old
+# data): each of its rows gets a failed attempt, retried as by default
+_UNUSABLE_ENDPOINT = {
+    "url": None,
+    "timeout": 15,
+    "headers": None,
+    "secrets": (),
+    "valid_until": None,
+    "schedule": outbound.DEFAULT_SCHEDULE,
+    "max_attempts": 8,
+    "write_date": None,
+    "feedback": False,
+}
 
 
-def _refresh(registry, uid, batch):
-    try:
-        with registry.cursor() as cr:
-            # sudo: the worker is the system delivering its own outbox
-            batch.add(api.Environment(cr, uid, {}, su=True)["webhook.delivery"]._due_endpoints())
-    except Exception:
-        _logger.exception("Webhook delivery: cannot look for due endpoints")
+class _Lane:
+    """One lane of a batch, run in a thread of its own: its own cursor (one
+    for the whole lane; one per attempt under Odoo's test mode, where every
+    cursor shares the test's transaction and lock), its own Transport, and
+    the settings of the endpoints it served."""
+
+    def __init__(self, registry, uid, batch, allow_list):
+        self.registry = registry
+        self.uid = uid
+        self.batch = batch
+        self.allow_list = allow_list
+        self.settings = {}  # endpoint id -> _endpoint_settings()
+        self.cr = None
+
+    def run(self):
+        threading.current_thread().dbname = self.registry.db_name
+        try:
+            with outbound.Transport(allow_list=self.allow_list) as transport:
+                while (turn := self.batch.take()) is not None:
+                    if turn == "refresh":
+                        self.refresh()
+                    else:
+                        self.turn(transport, *turn)
+        finally:
+            self.close()
+
+    def env(self):
+        if self.cr is None:
+            self.cr = self.registry.cursor()
+            if isinstance(self.cr, sql_db.Cursor):
+                # every transaction of the lane at READ COMMITTED: a row another
+                # worker has just delivered and committed is re-checked and
+                # skipped instead of raising a serialization error
+                self.cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        # sudo: the worker is the system delivering its own outbox
+        return api.Environment(self.cr, self.uid, {}, su=True)
+
+    def end_transaction(self, commit):
+        if self.cr is None:
+            return
+        if commit:
+            # the attempt's outcome is durable before the next row is taken;
+            # this also releases the row's lock
+            self.cr.commit()
+        else:
+            self.cr.rollback()
+        if not isinstance(self.cr, sql_db.Cursor):
+            self.close()  # a test cursor holds the test's lock: give it back
+
+    def close(self):
+        if self.cr is not None:
+            self.cr.close()
+            self.cr = None
+
+    def turn(self, transport, endpoint_id, skip_ids, within):
+        """One attempt, a transaction of its own: claim the endpoint's next
+        due row, post it, record the outcome, commit."""
+        delivery_id, keep, due_again, committed = None, False, False, False
+        try:
+            Delivery = self.env()["webhook.delivery"]
+            row = Delivery._claim_next(endpoint_id, skip_ids)
+            if row:
+                delivery_id = row["id"]
+                settings = self.settings.get(endpoint_id)
+                if (
+                    settings is None
+                    or settings["write_date"] != row["write_date"]
+                    or (settings["valid_until"] and settings["valid_until"] <= _now())
+                ):
+                    settings = self.settings[endpoint_id] = self.endpoint_settings(
+                        Delivery, endpoint_id
+                    )
+                started = fields.Datetime.now()
+                result = Delivery._post_row(transport, settings, row)
+                state = Delivery._record_attempt(row, result, started, settings)
+                if settings["feedback"] and Delivery._feedback_needed(settings, result):
+                    try:
+                        with self.cr.savepoint():
+                            Delivery._endpoint_feedback(settings, result)
+                    except Exception:
+                        # the attempt is recorded; the endpoint's status is not
+                        _logger.exception("Webhook endpoint %s: status not updated", endpoint_id)
+                        self.settings.pop(endpoint_id, None)
+                # an endpoint disabled meanwhile (failing for too long) has no
+                # row to claim next time: it leaves the queue then
+                keep = not result.timed_out and result.status != 410
+                due_again = state in DUE_STATES
+            self.end_transaction(commit=True)
+            committed = True
+        except Exception:
+            # not the delivery's doing (that is recorded as its attempt): the
+            # database failed; leave this endpoint for the next batch
+            _logger.exception("Webhook endpoint %s: delivery failed", endpoint_id)
+            keep = False
+        finally:
+            if not committed:
+                try:
+                    self.end_transaction(commit=False)
+                except Exception:
+                    self.close()
+            self.batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+
+    @staticmethod
+    def endpoint_settings(Delivery, endpoint_id):
+        try:
+            return Delivery._endpoint_settings(endpoint_id)
+        except Exception as exc:  # the endpoint's data is unusable: its rows fail
+            return dict(
+                _UNUSABLE_ENDPOINT,
+                id=endpoint_id,
+                name=str(endpoint_id),
+                error=f"cannot use the endpoint: {_describe(exc)}",
+            )
+
+    def refresh(self):
+        try:
+            self.batch.add(self.env()["webhook.delivery"]._due_endpoints())
+            self.end_transaction(commit=False)
+        except Exception:
+            _logger.exception("Webhook delivery: cannot look for due endpoints")
+            self.close()
 
 
 def _notify_cron(dbname):

@@ -212,28 +212,44 @@ class TestWebhookWorker(WebhookCase):
         broken = self.endpoint("/broken")
         healthy = self.endpoint("/healthy")
         self.receiver.answers["/broken"] = answer_statuses([500, 500])
-        Delivery = self.registry["webhook.delivery"]
-        real_apply = Delivery._apply_result
+        Endpoint = self.registry["webhook.endpoint"]
 
-        def apply_result(delivery, result, schedule):
-            if delivery.endpoint_id == broken:
-                raise RuntimeError("a bug while recording")
-            return real_apply(delivery, result, schedule)
+        def record_failure(endpoint, *args, **kwargs):
+            raise RuntimeError("a bug while recording")
 
         self.env["res.partner"].create([{"name": "A"}, {"name": "B"}])
         with (
-            patch.object(Delivery, "_apply_result", apply_result),
+            patch.object(Endpoint, "_record_failure", record_failure),
             mute_logger("odoo.addons.my_webhooks.models.webhook_delivery"),
         ):
             self.deliver()
         self.assertEqual(self.deliveries(healthy).mapped("state"), ["delivered", "delivered"])
         rows = self.deliveries(broken)
-        # counted all the same, and not first in line again at once
+        # each failure is counted all the same, and each row retried later
         self.assertEqual(rows.mapped("state"), ["retrying", "retrying"])
         self.assertEqual(rows.mapped("attempt_count"), [1, 1])
-        self.assertTrue(all("a bug while recording" in row.attempt_ids.error for row in rows))
         self.assertEqual(rows.attempt_ids.mapped("status_code"), [500, 500])
-        self.assertGreater(min(rows.mapped("next_attempt_at")), fields.Datetime.now())
+
+    def test_unusable_endpoint_fails_only_its_own_rows(self):
+        broken = self.endpoint("/broken")
+        healthy = self.endpoint("/healthy")
+        Endpoint = self.registry["webhook.endpoint"]
+        real_schedule = Endpoint._schedule
+
+        def schedule(endpoint):
+            if endpoint == broken:
+                raise ValueError("unreadable schedule")
+            return real_schedule(endpoint)
+
+        self.env["res.partner"].create([{"name": "A"}, {"name": "B"}])
+        with patch.object(Endpoint, "_schedule", schedule):
+            self.deliver()
+        self.assertEqual(self.deliveries(healthy).mapped("state"), ["delivered", "delivered"])
+        rows = self.deliveries(broken)
+        self.assertEqual(rows.mapped("state"), ["retrying", "retrying"])
+        self.assertEqual(rows.mapped("attempt_count"), [1, 1])
+        self.assertTrue(all("unreadable schedule" in row.attempt_ids.error for row in rows))
+        self.assertNotIn("/broken", self.receiver.paths())
 
     # ----------------------------------------------------- slow receivers
     def test_slow_receiver_is_cut_at_its_deadline_and_skipped(self):
