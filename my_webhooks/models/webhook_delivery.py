@@ -427,6 +427,15 @@ class WebhookDelivery(models.Model):
         return fields.Datetime.now() - settings["failing_since"] >= datetime.timedelta(hours=hours)
 
     @api.model
+    def _lock_endpoint(self, endpoint_id):
+        """Lock the endpoint's row (waiting for whoever holds it); False if it
+        is gone meanwhile."""
+        self.env.cr.execute(
+            SQL("SELECT id FROM webhook_endpoint WHERE id = %s FOR NO KEY UPDATE", endpoint_id)
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _endpoint_feedback(self, settings, result):
         """Record the answer on the endpoint (which may disable it)."""
         endpoint = self.env["webhook.endpoint"].browse(settings["id"])
@@ -690,7 +699,7 @@ class _Lane:
     def turn(self, transport, endpoint_id, skip_ids, within):
         """One attempt, a transaction of its own: claim the endpoint's next
         due row, post it, record the outcome, commit."""
-        delivery_id, keep, due_again, committed = None, False, False, False
+        delivery_id, keep, due_again, committed, tell = None, False, False, False, False
         try:
             Delivery = self.env()["webhook.delivery"]
             row = Delivery._claim_next(endpoint_id, skip_ids)
@@ -708,20 +717,15 @@ class _Lane:
                 started = fields.Datetime.now()
                 result = Delivery._post_row(transport, settings, row)
                 state = Delivery._record_attempt(row, result, started, settings)
-                if settings["feedback"] and Delivery._feedback_needed(settings, result):
-                    try:
-                        with self.cr.savepoint():
-                            Delivery._endpoint_feedback(settings, result)
-                    except Exception:
-                        # the attempt is recorded; the endpoint's status is not
-                        _logger.exception("Webhook endpoint %s: status not updated", endpoint_id)
-                        self.settings.pop(endpoint_id, None)
                 # an endpoint disabled meanwhile (failing for too long) has no
                 # row to claim next time: it leaves the queue then
                 keep = not result.timed_out and result.status != 410
                 due_again = state in DUE_STATES
+                tell = settings["feedback"] and Delivery._feedback_needed(settings, result)
             self.end_transaction(commit=True)
             committed = True
+            if tell:
+                self.feedback(endpoint_id, settings, result)
         except Exception:
             # not the delivery's doing (that is recorded as its attempt): the
             # database failed; leave this endpoint for the next batch
@@ -734,6 +738,22 @@ class _Lane:
                 except Exception:
                     self.close()
             self.batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+
+    def feedback(self, endpoint_id, settings, result):
+        """Tell the endpoint, in a transaction of its own once the attempt is
+        committed and its row released: a transaction deleting the endpoint
+        holds it while it waits for its rows, so updating it while holding
+        a row would deadlock."""
+        try:
+            Delivery = self.env()["webhook.delivery"]
+            if Delivery._lock_endpoint(endpoint_id):
+                Delivery._endpoint_feedback(settings, result)
+            self.end_transaction(commit=True)
+        except Exception:
+            # the attempt is recorded; only the endpoint's status is not
+            _logger.exception("Webhook endpoint %s: status not updated", endpoint_id)
+            self.settings.pop(endpoint_id, None)
+            self.end_transaction(commit=False)
 
     @staticmethod
     def endpoint_settings(Delivery, endpoint_id):

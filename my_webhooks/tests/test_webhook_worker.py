@@ -7,12 +7,13 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields, sql_db
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..lib import outbound
+from ..models.webhook_delivery import _Batch, _Lane
 from .common import WebhookCase
 
 
@@ -327,3 +328,92 @@ class TestWebhookWorker(WebhookCase):
         # nothing due: another run leaves that trigger alone and adds none
         self.deliver()
         self.assertEqual(self.triggers(), trigger)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookWorkerConcurrency(TransactionCase):
+    """A lane against other transactions, on real connections outside the
+    test's transaction (committed rows, real row locks)."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(self.env.cr.dbname)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        with self.db.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """INSERT INTO webhook_endpoint
+                           (name, url, secret, model_id, trigger, active, timeout,
+                            max_attempts, rotation_overlap_hours)
+                       VALUES ('deleted meanwhile', 'http://127.0.0.1:9/', 'whsec_dGVzdA==',
+                               %s, 'create', true, 15, 8, 24)
+                       RETURNING id""",
+                    model_id,
+                )
+            )
+            self.endpoint_id = cr.fetchone()[0]
+            cr.execute(
+                SQL(
+                    """INSERT INTO webhook_delivery
+                           (endpoint_id, event_id, event, model, res_id, payload, state,
+                            attempt_count, next_attempt_at)
+                       VALUES (%s, 'evt_deleted_meanwhile', 'create', 'res.partner', 1, '{}',
+                               'pending', 0, now() at time zone 'UTC' - interval '1 minute')""",
+                    self.endpoint_id,
+                )
+            )
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.db.cursor() as cr:
+            cr.execute(SQL("DELETE FROM webhook_endpoint WHERE id = %s", self.endpoint_id))
+
+    def test_endpoint_deleted_during_an_attempt_waits_instead_of_deadlocking(self):
+        deleter_done, deleter_errors = threading.Event(), []
+
+        def delete_endpoint():
+            try:
+                with self.db.cursor() as cr:
+                    # as a user's unlink would end once retried: at READ
+                    # COMMITTED, the row updated meanwhile is deleted
+                    cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+                    cr.execute(SQL("DELETE FROM webhook_endpoint WHERE id = %s", self.endpoint_id))
+            except Exception as exc:
+                deleter_errors.append(exc)
+            finally:
+                deleter_done.set()
+
+        def deleter_waits():
+            with self.db.cursor() as cr:
+                for _ in range(100):
+                    cr.execute(
+                        SQL(
+                            """SELECT 1 FROM pg_stat_activity
+                               WHERE wait_event_type = 'Lock'
+                                 AND query LIKE 'DELETE FROM webhook_endpoint%%'"""
+                        )
+                    )
+                    if cr.fetchone():
+                        return True
+                    time.sleep(0.05)
+            return False
+
+        class Transport:
+            """The receiver fails while the endpoint is being deleted (the
+            deletion waits for the row the lane holds)."""
+
+            def post(self, url, body, headers, timeout=15):
+                threading.Thread(target=delete_endpoint, daemon=True).start()
+                assert deleter_waits(), "the deletion did not wait for the claimed row"
+                return outbound.Result(500, 1)
+
+        batch = _Batch([self.endpoint_id], 1, 5)
+        lane = _Lane(self.registry, SUPERUSER_ID, batch, ())
+        turn = batch.take()
+        with self.assertNoLogs("odoo.addons.my_webhooks.models.webhook_delivery", "ERROR"):
+            try:
+                lane.turn(Transport(), *turn)
+            finally:
+                lane.close()
+        self.assertTrue(deleter_done.wait(10))
+        self.assertEqual(deleter_errors, [])
