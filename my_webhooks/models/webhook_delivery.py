@@ -28,6 +28,7 @@ TRIGGER_FLAG = "my_webhooks.worker_triggered"
 # attempts), unless an attempt started before is still running
 BATCH_SECONDS = 5
 DEFAULT_LANES = 4
+CANDIDATES = 25  # due rows of an endpoint read at once, then locked one at a time
 ERROR_LIMIT = 1000
 # process-wide: wakes the cron workers at the next retry time (see _schedule_next_run)
 ALARMS = wakeup.AlarmClock()
@@ -296,23 +297,47 @@ class WebhookDelivery(models.Model):
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
-    def _claim_next(self, endpoint_id, skip_ids=()):
-        """Lock this endpoint's next due row (not one of `skip_ids`), skipping
-        rows locked elsewhere; return what sending it needs, or None."""
+    def _due_ids(self, endpoint_id, after=None, skip_ids=(), limit=CANDIDATES):
+        """The next due rows of this endpoint, in order, as (id,
+        next_attempt_at): candidates, locked one at a time by _claim_row().
+
+        One ordered scan per `limit` rows, not per row: right after a burst
+        the table's statistics are stale, the planner may scan all of the
+        endpoint's rows and sort them, and the rows just delivered leave dead
+        entries at the head of the due index until a vacuum. `after`, the
+        last candidate of the previous call, starts the scan past them.
+        """
+        self.env.cr.execute(
+            SQL(
+                """SELECT d.id, d.next_attempt_at FROM webhook_delivery d
+                   WHERE d.endpoint_id = %s AND d.state IN %s AND d.next_attempt_at <= %s
+                     AND d.id != ALL(%s::int[]) %s
+                   ORDER BY d.next_attempt_at, d.id
+                   LIMIT %s""",
+                endpoint_id,
+                DUE_STATES,
+                _now(),
+                list(skip_ids),
+                SQL("AND (d.next_attempt_at, d.id) > (%s, %s)", *after) if after else SQL(),
+                limit,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _claim_row(self, delivery_id):
+        """Lock this row if it is still due on an active endpoint and no one
+        else holds it; return what sending it needs, or None."""
         self.env.cr.execute(
             SQL(
                 """SELECT d.id, d.event_id, d.event, d.payload, d.attempt_count, e.write_date
                    FROM webhook_delivery d
                    JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                   WHERE d.endpoint_id = %s AND d.state IN %s AND d.next_attempt_at <= %s
-                     AND e.active AND d.id != ALL(%s::int[])
-                   ORDER BY d.next_attempt_at, d.id
-                   LIMIT 1
+                   WHERE d.id = %s AND d.state IN %s AND d.next_attempt_at <= %s AND e.active
                    FOR NO KEY UPDATE OF d SKIP LOCKED""",
-                endpoint_id,
+                delivery_id,
                 DUE_STATES,
                 _now(),
-                list(skip_ids),
             )
         )
         return self.env.cr.dictfetchone()
@@ -565,7 +590,12 @@ class _Batch:
         self.queue = collections.deque(endpoint_ids)
         self.members = set(endpoint_ids)  # queued or held by a lane
         self.excluded = set()  # timed out or gone: not again in this batch
+        # per endpoint, read and written only by the lane holding it: rows
+        # attempted and due again (not twice in a batch), the candidates
+        # read, and the last one read
         self.tried = collections.defaultdict(list)
+        self.candidates = collections.defaultdict(collections.deque)
+        self.position = {}
         self.limit = max(1, limit)
         self.ends_at = time.monotonic() + seconds
         self.next_refresh = time.monotonic() + self.REFRESH
@@ -575,9 +605,9 @@ class _Batch:
         self.changed = threading.Condition()
 
     def take(self):
-        """The next turn: (endpoint id, row ids to leave, within limits), the
-        string "refresh" (look for newly due endpoints, then `add()` them),
-        or None: the lane is done."""
+        """The next turn: (endpoint id, within limits), the string "refresh"
+        (look for newly due endpoints, then `add()` them), or None: the lane
+        is done."""
         with self.changed:
             while True:
                 now = time.monotonic()
@@ -589,7 +619,7 @@ class _Batch:
                     self.attempted += 1
                     self.running += 1
                     self.running_within_limits += within
-                    return endpoint_id, list(self.tried[endpoint_id]), within
+                    return endpoint_id, within
                 if not self.running:
                     return None  # nothing queued, nothing to come back
                 if now >= self.next_refresh:
@@ -605,14 +635,34 @@ class _Batch:
                     self.queue.append(endpoint_id)
             self.changed.notify_all()
 
-    def give_back(self, endpoint_id, within, delivery_id, keep, due_again):
+    def next_row(self, Delivery, endpoint_id):
+        """Lock the endpoint's next due row (by the lane holding the endpoint):
+        candidates are read CANDIDATES at a time, then locked one by one;
+        those taken or delivered by another worker meanwhile are passed."""
+        candidates = self.candidates[endpoint_id]
+        while True:
+            if not candidates:
+                due = Delivery._due_ids(
+                    endpoint_id, self.position.get(endpoint_id), self.tried[endpoint_id]
+                )
+                if not due:
+                    return None
+                candidates.extend(due)
+                last_id, last_at = due[-1]
+                self.position[endpoint_id] = (last_at, last_id)
+            row = Delivery._claim_row(candidates.popleft()[0])
+            if row:
+                return row
+
+    def give_back(self, endpoint_id, within, row, keep, due_again):
+        delivery_id = row["id"] if row else None
         with self.changed:
             self.running -= 1
             self.running_within_limits -= within
             if delivery_id is None:
                 self.attempted -= 1  # nothing was left to claim: no attempt
             elif due_again:
-                self.tried[endpoint_id].append(delivery_id)  # not twice in a batch
+                self.tried[endpoint_id].append(delivery_id)
             kept = delivery_id is not None and keep
             if kept:
                 self.queue.append(endpoint_id)
@@ -696,15 +746,14 @@ class _Lane:
             self.cr.close()
             self.cr = None
 
-    def turn(self, transport, endpoint_id, skip_ids, within):
+    def turn(self, transport, endpoint_id, within):
         """One attempt, a transaction of its own: claim the endpoint's next
         due row, post it, record the outcome, commit."""
-        delivery_id, keep, due_again, committed, tell = None, False, False, False, False
+        row, keep, due_again, committed, tell = None, False, False, False, False
         try:
             Delivery = self.env()["webhook.delivery"]
-            row = Delivery._claim_next(endpoint_id, skip_ids)
+            row = self.batch.next_row(Delivery, endpoint_id)
             if row:
-                delivery_id = row["id"]
                 settings = self.settings.get(endpoint_id)
                 if (
                     settings is None
@@ -737,7 +786,7 @@ class _Lane:
                     self.end_transaction(commit=False)
                 except Exception:
                     self.close()
-            self.batch.give_back(endpoint_id, within, delivery_id, keep, due_again)
+            self.batch.give_back(endpoint_id, within, row, keep, due_again)
 
     def feedback(self, endpoint_id, settings, result):
         """Tell the endpoint, in a transaction of its own once the attempt is
