@@ -22,6 +22,15 @@ HTTP/1.1 keep-alive), then:
 Figures are ratios and rates measured in one run on one machine; only the
 ratios carry over.
 
+    python3 bench/webhooks.py --slow-receiver --db-host ... [--deliveries 3000] [--slow-rounds 2]
+
+measures instead one worker (`_deliver_due` in a loop, default batches)
+draining `--deliveries` outbox rows spread over three endpoints, side by
+side in interleaved rounds: all three receivers healthy, then the third
+answering after 2 s. The figure is the deliveries per second to the two
+healthy endpoints (from the first row to the last one they receive); with
+the slow receiver it must stay at 80 % or more of the all-healthy figure.
+
     python3 bench/webhooks.py --inbound --db-host ... [options of webhooks_inbound.py]
 
 measures inbound intake instead (verified events per second at
@@ -59,8 +68,12 @@ def odoo_addons_path():
 
 
 # ------------------------------------------------------------------ receiver
+SLOW_ANSWER = 2  # seconds the /slow receiver takes to answer
+
+
 def serve_receiver(port):
-    """The receiver process: answers 200, remembers when each event arrived."""
+    """The receiver process: answers 200 (after SLOW_ANSWER seconds on
+    /slow), remembers when each event arrived."""
     arrivals = {}
     lock = threading.Lock()
 
@@ -75,6 +88,8 @@ def serve_receiver(port):
                 event_id = "native-%s" % json.loads(body).get("_id")
             with lock:
                 arrivals.setdefault(self.path, {})[event_id] = now
+            if self.path == "/slow":
+                time.sleep(SLOW_ANSWER)
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -283,6 +298,71 @@ for i in range({samples}):
 print('BENCH ' + json.dumps(commits))
 """
 
+SLOW = """
+import json, time, urllib.request
+from odoo import fields
+Endpoint = env['webhook.endpoint']
+Delivery = env['webhook.delivery']
+Partner = env['ir.model']._get('res.partner')
+for old in Endpoint.with_context(active_test=False).search([]):
+    old.unlink()
+Delivery.search([]).unlink()
+# on deletion of a partner that does not exist: the rows are written below
+endpoints = Endpoint.create([{{
+    'name': 'bench %s' % name, 'url': '{url}/%s' % name, 'model_id': Partner.id,
+    'trigger': 'unlink', 'domain': "[('id', '=', 0)]"}} for name in ('h1', 'h2', 'h3')])
+env.cr.commit()
+def get(path):
+    return json.loads(urllib.request.urlopen('{url}' + path, timeout=30).read() or b'{{}}')
+results = {{'healthy': [], 'slow': []}}
+for r in range({rounds}):
+    for case in ('healthy', 'slow'):
+        third = 'h3' if case == 'healthy' else 'slow'
+        endpoints[2].url = '{url}/' + third
+        now = fields.Datetime.now()
+        Delivery._insert_outbox([
+            endpoint._delivery_vals('test', 'res.partner', 0, {{'n': n}}, now)
+            for n in range({per_endpoint}) for endpoint in endpoints])
+        env.cr.commit()
+        get('/reset')
+        start = time.time()
+        while True:
+            Delivery._deliver_due()
+            env.cr.rollback()  # a fresh snapshot: the worker's cursors changed the rows
+            if not Delivery.search_count([('endpoint_id', 'in', endpoints[:2].ids),
+                                          ('state', 'in', ('pending', 'retrying'))]):
+                break
+        arrivals = get('/stats')
+        healthy = [when for path in ('/h1', '/h2') for when in arrivals.get(path, {{}}).values()]
+        seconds = max(healthy) - start
+        results[case].append({{
+            'healthy': len(healthy), 'seconds': seconds, 'rate': len(healthy) / seconds,
+            'third': len(arrivals.get('/' + third, {{}}))}})
+        Delivery.search([]).unlink()
+        env.cr.commit()
+endpoints.unlink()
+env.cr.commit()
+print('BENCH ' + json.dumps(results))
+"""
+
+
+def slow_receiver_case(odoo, args, url):
+    per_endpoint = args.deliveries // 3
+    results = odoo.shell(SLOW.format(url=url, rounds=args.slow_rounds, per_endpoint=per_endpoint))
+    rate = {case: statistics.median(r["rate"] for r in runs) for case, runs in results.items()}
+    print(
+        f"\none worker, {3 * per_endpoint} rows over 3 endpoints, "
+        f"{args.slow_rounds} interleaved rounds (median)"
+    )
+    print("| third receiver | deliveries/s to the two healthy endpoints | rounds (/s) |")
+    print("|---|---|---|")
+    for case, label in (("healthy", "healthy"), ("slow", f"answers after {SLOW_ANSWER} s")):
+        rounds = ", ".join(f"{r['rate']:.0f}" for r in results[case])
+        print(f"| {label} | {rate[case]:.0f} | {rounds} |")
+    thirds = [r["third"] for r in results["slow"]]
+    print(f"\nratio slow / healthy: {rate['slow'] / rate['healthy']:.2f} (target >= 0.80); "
+          f"the slow receiver got {thirds} meanwhile")  # fmt: skip
+
 
 def main():
     if "--inbound" in sys.argv[1:]:
@@ -302,6 +382,8 @@ def main():
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--deliveries", type=int, default=3000)
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--slow-receiver", action="store_true", help="the slow-receiver case only")
+    parser.add_argument("--slow-rounds", type=int, default=2)
     parser.add_argument("--receiver", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
@@ -323,6 +405,9 @@ def main():
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
+        if args.slow_receiver:
+            slow_receiver_case(odoo, args, url)
+            return
         ids = odoo.shell(SETUP.format(url=url))
 
         # (a) the writer

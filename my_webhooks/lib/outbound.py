@@ -8,19 +8,25 @@
   cannot move it elsewhere: no DNS rebinding);
 - an HTTP client over `http.client` that keeps one connection alive per
   target, never follows a redirect (a 3xx is an answer like any other, so a
-  failure) and has a connect timeout and a read timeout on every request.
+  failure), gives every attempt one overall deadline and reads at most a
+  few KiB of any answer: a receiver, however slow, large or malformed its
+  answer, costs one bounded attempt and never an exception.
 """
 
+import datetime
+import functools
 import http.client
+import io
 import ipaddress
 import logging
 import random
 import re
+import select
 import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # Seconds to wait after attempt 1, 2, ...: 1 min, 5 min, 30 min, 2 h, 8 h,
 # 16 h, 24 h, so 8 attempts spread over about two days (51 h).
@@ -28,6 +34,9 @@ DEFAULT_SCHEDULE = (60, 300, 1800, 7200, 28800, 57600, 86400)
 JITTER = 0.2  # +-20 % of each delay, so that failed bursts do not retry in lockstep
 MAX_RETRY_AFTER = 86400
 RESPONSE_EXCERPT = 2000
+# bytes of an answer read at most, status line and headers included: the
+# status is all a delivery needs, the rest is kept for the attempt log
+MAX_RESPONSE_BYTES = 8192
 USER_AGENT = "Odoo-Webhooks/1.0"
 
 _logger = logging.getLogger(__name__)
@@ -108,19 +117,37 @@ def retry_delay(attempt, schedule=DEFAULT_SCHEDULE, jitter=JITTER, retry_after=N
 
 
 def parse_retry_after(value, now=None):
-    """Seconds from a `Retry-After` header (delta-seconds or HTTP date)."""
+    """Seconds from a `Retry-After` header, 0 to a day; None if malformed.
+
+    RFC 9110 allows delta-seconds (ASCII digits only: `str.isdigit()` also
+    takes "²" or "٣", which `int()` then refuses or reads) or an HTTP date.
+    The value comes from a receiver and is parsed as hostile input: any
+    length, any byte.
+    """
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
+    value = value.strip(" \t")
+    if _DELTA_SECONDS.fullmatch(value):
+        # hundreds of digits: compare lengths instead of building the number
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_RETRY_AFTER)):
+            return MAX_RETRY_AFTER
+        return min(int(digits), MAX_RETRY_AFTER)
+    if not value.isascii() or len(value) > 64:
+        return None
     from email.utils import parsedate_to_datetime  # noqa: PLC0415 - rare path
 
     try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
+        when = parsedate_to_datetime(value)
+        if when.tzinfo is None:  # "-0000": UTC, says RFC 5322
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = when.timestamp() - (now if now is not None else time.time())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0, int(when - (now if now is not None else time.time())))
+    return int(min(max(seconds, 0), MAX_RETRY_AFTER))
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
 def describe_schedule(schedule, max_attempts):
@@ -304,52 +331,192 @@ def check_url(url, allow_list=(), resolver=socket.getaddrinfo, require_resolutio
 
 
 # ------------------------------------------------------------ HTTP client
+# RFC 9110 token characters of a header name; a value is latin-1 text (what
+# http.client sends) without control characters other than a tab
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def encode_url(url):
+    """The ASCII form of an http(s) URL, as it goes on the wire: an IDNA host
+    name and a percent-encoded (UTF-8) path and query, escapes already there
+    kept. `http.client` writes the request line in ASCII and would raise on
+    anything else.
+
+    A URL that has no such form (a space or a control character, a host
+    name IDNA cannot encode) is refused; the endpoint form calls this too,
+    so that such a URL is refused once instead of failing every delivery.
+    """
+    text = (url or "").strip()
+    if _URL_FORBIDDEN.search(text):
+        raise TargetRefused("the URL contains a space or a control character")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        ascii_host = host.encode("idna").decode("ascii")
+        port = parts.port
+    except (ValueError, UnicodeError) as exc:
+        raise TargetRefused(f"the URL's host or port cannot be encoded: {exc}") from exc
+    if text.isascii():
+        return text
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = ascii_host if ":" not in ascii_host else f"[{ascii_host}]"
+    if userinfo:
+        netloc = f"{_escape(userinfo)}@{netloc}"
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit(
+        (parts.scheme, netloc, _escape(parts.path), _escape(parts.query), _escape(parts.fragment))
+    )
+
+
+def _escape(text):
+    return _NON_ASCII.sub(lambda match: quote(match.group(), safe=""), text)
+
+
+def check_header(name, value):
+    """Raise ValueError unless `name: value` can be sent as an HTTP header.
+
+    The message names the header, never its value (it may be a credential).
+    """
+    if not _HEADER_NAME.fullmatch(name or ""):
+        raise ValueError(f"invalid header name {name!r}")
+    try:
+        str(value).encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"header {name} is not latin-1 text") from None
+    if _HEADER_VALUE_FORBIDDEN.search(str(value)):
+        raise ValueError(f"header {name} contains a control character")
+
+
 @dataclass
 class Result:
-    """What one attempt got: a status (None on a network error), timings, excerpt."""
+    """What one attempt got: a status (None without an HTTP answer), timings,
+    excerpt; `timed_out` when the attempt's deadline cut it."""
 
     status: int | None
     duration_ms: int
     excerpt: str = ""
     error: str = ""
     headers: dict = field(default_factory=dict)
+    timed_out: bool = False
 
     @property
     def ok(self):
         return self.status is not None and 200 <= self.status < 300
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to a checked address, whatever the Host header says."""
+class _BoundedReader(io.RawIOBase):
+    """The socket, as one answer is read from it: every read waits at most
+    until the attempt's deadline (a socket timeout alone applies to each
+    read, so a receiver sending a byte now and then would hold the sender
+    for ever), and the answer ends after `limit` bytes."""
 
-    def __init__(self, host, port, address, connect_timeout, read_timeout):
+    def __init__(self, sock, deadline, limit):
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+        self.left = limit
+        self.truncated = False
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.left <= 0:
+            self.truncated = True
+            return 0
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline reached")
+        self._sock.settimeout(remaining)
+        with memoryview(buffer) as view:
+            count = self._sock.recv_into(view[: self.left])
+        self.left -= count
+        return count
+
+
+class _ReaderSource:
+    """What `HTTPResponse` reads an answer from (it only calls makefile())."""
+
+    def __init__(self, reader):
+        self._reader = reader
+
+    def makefile(self, mode):
+        return io.BufferedReader(self._reader)
+
+
+class _BoundedResponse(http.client.HTTPResponse):
+    """An answer read through a _BoundedReader."""
+
+    def __init__(self, sock, debuglevel=0, method=None, url=None, *, deadline, limit):
+        self.reader = _BoundedReader(sock, deadline, limit)
+        super().__init__(_ReaderSource(self.reader), debuglevel, method, url)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to a checked address, whatever the Host header says; every
+    step waits at most until `deadline` (time.monotonic())."""
+
+    def __init__(self, host, port, address, connect_timeout):
         super().__init__(host, port, timeout=connect_timeout)
         self._address = address
-        self._read_timeout = read_timeout
+        self.deadline = time.monotonic()
+
+    def remaining(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline reached")
+        return remaining
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = socket.create_connection(
+            (self._address, self.port), min(self.timeout, self.remaining())
+        )
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(self._read_timeout)
+        self.sock.settimeout(self.remaining())
+
+    def send(self, data):
+        # sendall() with a timeout is bounded in total, not per chunk
+        if self.sock is not None:
+            self.sock.settimeout(self.remaining())
+        super().send(data)
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """TLS to a checked address, the certificate verified for the host name."""
 
-    def __init__(self, host, port, address, connect_timeout, read_timeout, context=None):
-        super().__init__(host, port, address, connect_timeout, read_timeout)
+    def __init__(self, host, port, address, connect_timeout, context=None):
+        super().__init__(host, port, address, connect_timeout)
         self._context = context or ssl.create_default_context()
 
     def connect(self):
         super().connect()
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(
+            self.sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        # the handshake is several reads: run it non-blocking against the deadline
+        self.sock.setblocking(False)
+        while True:
+            try:
+                self.sock.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                ready = select.select([self.sock], [], [], self.remaining())[0]
+            except ssl.SSLWantWriteError:
+                ready = select.select([], [self.sock], [], self.remaining())[1]
+            if not ready:
+                raise TimeoutError("deadline reached during the TLS handshake")
+        self.sock.settimeout(self.remaining())
 
 
 class Transport:
     """Posts webhooks, one kept-alive connection per (scheme, host, port).
 
-    Use one Transport per worker batch and close it afterwards. Not
-    thread-safe: a worker thread has its own.
+    Use one Transport per worker thread and close it afterwards: it is not
+    thread-safe.
     """
 
     def __init__(
@@ -372,31 +539,29 @@ class Transport:
     def __exit__(self, *exc):
         self.close()
 
-    def _connection(self, scheme, host, port, read_timeout):
+    def _connection(self, scheme, host, port):
         key = (scheme, host, port)
         conn = self._connections.get(key)
         if conn is None:
             address = resolve(host, port, self.allow_list, self.resolver)
             if scheme == "https":
                 conn = _PinnedHTTPSConnection(
-                    host, port, address, self.connect_timeout, read_timeout, self.ssl_context
+                    host, port, address, self.connect_timeout, self.ssl_context
                 )
             else:
-                conn = _PinnedHTTPConnection(
-                    host, port, address, self.connect_timeout, read_timeout
-                )
+                conn = _PinnedHTTPConnection(host, port, address, self.connect_timeout)
             self._connections[key] = conn
-        conn._read_timeout = read_timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(read_timeout)
         return conn
 
     def post(self, url, body, headers, timeout=15):
-        """POST `body` (bytes) to `url`; never raises for HTTP or network errors."""
+        """POST `body` (bytes) to `url` and read the answer, all of it
+        (connection, TLS, request, status, headers, body) within `timeout`
+        seconds; never raises, whatever the URL, the headers or the answer."""
         start = time.monotonic()
+        deadline = start + timeout
         try:
-            scheme, host, port, path = split_url(url)
-            conn = self._connection(scheme, host, port, timeout)
+            scheme, host, port, path = split_url(encode_url(url))
+            conn = self._connection(scheme, host, port)
         except TargetRefused as exc:
             return Result(None, 0, error=f"refused: {exc}")
         headers = {
@@ -405,22 +570,19 @@ class Transport:
             **headers,
             "Content-Length": str(len(body)),
         }
+        try:
+            for name, value in headers.items():
+                check_header(name, value)
+        except ValueError as exc:
+            return Result(None, 0, error=f"invalid header: {exc}")
         for retry in (True, False):
+            conn.deadline = deadline
+            conn.response_class = functools.partial(
+                _BoundedResponse, deadline=deadline, limit=MAX_RESPONSE_BYTES
+            )
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
-                raw = response.read(RESPONSE_EXCERPT + 1)
-                if not response.isclosed():  # drain a long answer: the connection stays usable
-                    response.read()
-                if response.will_close:
-                    conn.close()
-                conn._reused = not response.will_close
-                return Result(
-                    response.status,
-                    int((time.monotonic() - start) * 1000),
-                    excerpt=raw[:RESPONSE_EXCERPT].decode("utf-8", "replace"),
-                    headers={k.lower(): v for k, v in response.getheaders()},
-                )
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 # a kept-alive connection the receiver closed meanwhile: reconnect once
                 conn.close()
@@ -430,11 +592,40 @@ class Transport:
                 return Result(None, _ms(start), error=f"connection error: {exc}")
             except TimeoutError:
                 conn.close()
-                return Result(None, _ms(start), error=f"timeout after {timeout} s")
-            except (OSError, http.client.HTTPException) as exc:
+                return Result(None, _ms(start), error=f"timeout after {timeout} s", timed_out=True)
+            except Exception as exc:  # any failure of the exchange is this attempt's
                 conn.close()
                 return Result(None, _ms(start), error=f"{type(exc).__name__}: {exc}")
+            return self._read_answer(conn, response, start, timeout)
         return Result(None, _ms(start), error="connection error")
+
+    def _read_answer(self, conn, response, start, timeout):
+        """The status is in: read the beginning of the body for the log, and
+        keep the connection only if the whole answer was read."""
+        error, timed_out = "", False
+        try:
+            raw = response.read(RESPONSE_EXCERPT + 1)
+        except http.client.IncompleteRead as exc:
+            raw = exc.partial
+        except TimeoutError:
+            raw, timed_out = b"", True
+            error = f"answer cut at the {timeout} s deadline"
+        except Exception as exc:  # a broken body leaves the status valid
+            raw, error = b"", f"{type(exc).__name__}: {exc}"
+        complete = response.isclosed() and not response.reader.truncated
+        if response.will_close or not complete or timed_out or error:
+            conn.close()
+            conn._reused = False
+        else:
+            conn._reused = True
+        return Result(
+            response.status,
+            _ms(start),
+            excerpt=raw[:RESPONSE_EXCERPT].decode("utf-8", "replace"),
+            error=error,
+            headers={k.lower(): v for k, v in response.getheaders()},
+            timed_out=timed_out,
+        )
 
 
 def _ms(start):

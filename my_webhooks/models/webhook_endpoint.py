@@ -141,7 +141,7 @@ class WebhookEndpoint(models.Model):
         help="Extra request headers, one `Name: value` per line (e.g. an Authorization header).",
     )
     timeout = fields.Integer(
-        "Timeout (s)", default=15, help="Read timeout of each request, 1 to 30 seconds."
+        "Timeout (s)", default=15, help="Deadline of each whole attempt, 1 to 30 seconds."
     )
     max_attempts = fields.Integer(default=8, help="Attempts before a delivery is dead.")
     retry_schedule = fields.Char(
@@ -202,6 +202,7 @@ class WebhookEndpoint(models.Model):
         allow_list = self._allow_list()
         for endpoint in self:
             try:
+                outbound.encode_url(endpoint.url)  # it must have a form that can be sent
                 outbound.check_url(endpoint.url, allow_list)
             except outbound.TargetRefused as exc:
                 raise ValidationError(
@@ -491,6 +492,14 @@ class WebhookEndpoint(models.Model):
                 raise ValidationError(
                     self.env._("Header %(name)s is set by the webhook itself.", name=name)
                 )
+            try:
+                outbound.check_header(name, value)  # what HTTP can carry: latin-1, no controls
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "Custom header %(name)s cannot be sent: %(reason)s", name=name, reason=exc
+                    )
+                ) from None
             headers[name] = value
         return headers
 

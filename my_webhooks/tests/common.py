@@ -4,6 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import TransactionCase
+from odoo.tests.common import release_test_lock
 
 
 class Receiver:
@@ -82,7 +83,8 @@ class WebhookCase(TransactionCase):
         return self.env["webhook.delivery"].search([("endpoint_id", "=", endpoint.id)], order="id")
 
     def deliver(self, rounds=1):
-        """Run the worker as the cron does, on cursors of its own."""
-        with self.enter_registry_test_mode():
+        """Run the worker as the cron does, on cursors of its own (from
+        threads of its own: the test lock is released for them meanwhile)."""
+        with self.enter_registry_test_mode(), release_test_lock():
             for _ in range(rounds):
                 self.env["webhook.delivery"]._deliver_due()

@@ -419,3 +419,187 @@ def test_tls_certificate_is_checked_for_the_host_name_not_the_pinned_address(tls
         result = transport.post(f"https://other.example.test:{port}/h", b"{}", {}, timeout=5)
     assert result.status is None and result.error
     assert len(server.seen) == 1
+
+
+# ------------------------------------------------------ hostile receivers
+@pytest.mark.parametrize(
+    "value", ["²", "٣", "³0", "1e3", "-5", "+30", "30s", "3 0", "0x10", "", "   "]
+)
+def test_retry_after_takes_only_ascii_digits(value):
+    assert outbound.parse_retry_after(value) is None
+
+
+def test_retry_after_is_clamped_to_zero_to_a_day():
+    assert outbound.parse_retry_after(" 30 ") == 30
+    assert outbound.parse_retry_after("0") == 0
+    assert outbound.parse_retry_after("9" * 400) == 86400
+    assert outbound.parse_retry_after("9" * 5000) == 86400  # past int()'s digit limit
+    now = 1445412470
+    assert outbound.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 10
+    assert outbound.parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now=now) == 0
+    assert outbound.parse_retry_after("Fri, 21 Oct 2095 07:28:00 GMT", now=now) == 86400
+    for garbage in ("Wed, 21 Oct 99999 07:28:00 GMT", "Mon, 99 Foo 2015 99:99:99", "soon"):
+        assert outbound.parse_retry_after(garbage, now=now) is None
+
+
+def test_encode_url_gives_an_ascii_url_or_refuses():
+    assert (
+        outbound.encode_url("https://hooks.example.com/a?b=1") == "https://hooks.example.com/a?b=1"
+    )
+    assert (
+        outbound.encode_url("https://bücher.example/hoök?q=é&x=%20")
+        == "https://xn--bcher-kva.example/ho%C3%B6k?q=%C3%A9&x=%20"
+    )
+    assert (
+        outbound.encode_url("http://bücher.example:8080/") == "http://xn--bcher-kva.example:8080/"
+    )
+    for bad in (
+        "http://" + "ä" * 70 + ".example/",  # a label too long for IDNA
+        "http://a..b/",
+        "http://example.com/a b",
+        "http://example.com/a\nb",
+        "http://example.com/\x00",
+    ):
+        with pytest.raises(outbound.TargetRefused):
+            outbound.encode_url(bad)
+
+
+@pytest.fixture
+def raw_server():
+    """A TCP server on 127.0.0.1 whose answer is written by `raw_server.answer(conn)`
+    after the request (headers and body) has been read."""
+
+    def read_request(conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return b""
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            body += conn.recv(65536)
+        return head
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    state = type("RawServer", (), {})()
+    state.heads, state.answer = [], None
+    state.url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    stop = threading.Event()
+
+    def serve(conn):
+        with conn:
+            try:
+                head = read_request(conn)
+                state.heads.append(head)
+                state.answer(conn)
+            except OSError:
+                pass  # the client hung up: what the tests want
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield state
+    stop.set()
+    listener.close()
+
+
+def drip(conn, data, every, budget):
+    """Write `data` one byte at a time, `every` seconds apart, for at most `budget` s."""
+    end = time.monotonic() + budget
+    for byte in data:
+        if time.monotonic() > end:
+            return
+        conn.sendall(bytes([byte]))
+        time.sleep(every)
+
+
+def test_deadline_covers_a_receiver_dripping_its_answer(raw_server):
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + b"x" * 40
+    raw_server.answer = lambda conn: drip(conn, answer, every=0.2, budget=6)
+    start = time.monotonic()
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(raw_server.url, b"{}", {}, timeout=1)
+    elapsed = time.monotonic() - start
+    assert result.status is None and result.timed_out, result
+    assert "timeout" in result.error
+    assert elapsed < 1.6, elapsed
+
+
+def test_at_most_a_few_kib_of_a_long_answer_are_read(raw_server):
+    def endless_body(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 500000000\r\n\r\n")
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            conn.sendall(b"y" * 1024)
+            time.sleep(0.01)
+
+    raw_server.answer = endless_body
+    start = time.monotonic()
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(raw_server.url, b"{}", {}, timeout=10)
+        assert time.monotonic() - start < 1.5
+        assert result.status == 200 and result.ok
+        assert len(result.excerpt) <= outbound.RESPONSE_EXCERPT
+        # the connection is not kept: the next post opens a new one
+        again = transport.post(raw_server.url, b"{}", {}, timeout=10)
+    assert again.status == 200
+    assert len(raw_server.heads) == 2
+
+
+def test_endless_headers_are_cut_after_a_few_kib(raw_server):
+    def endless_headers(conn):
+        conn.sendall(b"HTTP/1.1 503 Busy\r\n")
+        end = time.monotonic() + 4
+        n = 0
+        while time.monotonic() < end:
+            conn.sendall(b"X-Filler-%d: %s\r\n" % (n, b"z" * 1000))
+            n += 1
+            time.sleep(0.01)
+
+    raw_server.answer = endless_headers
+    start = time.monotonic()
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(raw_server.url, b"{}", {}, timeout=10)
+    assert time.monotonic() - start < 1.5
+    assert result.status == 503
+
+
+def test_malformed_retry_after_header_is_read_not_raised(raw_server):
+    raw_server.answer = lambda conn: conn.sendall(
+        b"HTTP/1.1 503 Busy\r\nRetry-After: \xb2\r\nContent-Length: 0\r\n\r\n"
+    )
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(raw_server.url, b"{}", {}, timeout=5)
+    assert result.status == 503
+    assert outbound.parse_retry_after(result.headers.get("retry-after")) is None
+
+
+def test_non_ascii_url_is_sent_percent_encoded(server):
+    base = server.url.split("/hook")[0]
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(f"{base}/hoök?q=é", b"{}", {}, timeout=5)
+    assert result.status == 200, result.error
+    assert len(server.seen) == 1
+
+
+def test_unencodable_header_is_an_error_not_an_exception(server):
+    with outbound.Transport(LOOPBACK) as transport:
+        result = transport.post(server.url, b"{}", {"X-Name": "名前"}, timeout=5)
+        assert result.status is None and "header" in result.error
+        assert not server.seen
+        # the connection is still usable afterwards
+        assert transport.post(server.url, b"{}", {"X-Name": "ok"}, timeout=5).status == 200

@@ -1,0 +1,54 @@
+import threading
+import time
+
+from conftest import load_lib
+
+wakeup = load_lib("my_webhooks", "wakeup")
+
+
+def ringing(log, name):
+    event = threading.Event()
+
+    def ring():
+        log.append((name, time.monotonic()))
+        event.set()
+
+    return ring, event
+
+
+def test_an_alarm_rings_once_at_its_time():
+    clock, log = wakeup.AlarmClock(time.monotonic), []
+    ring, rang = ringing(log, "a")
+    start = time.monotonic()
+    assert clock.set("db", start + 0.2, ring)
+    assert rang.wait(2)
+    assert 0.15 <= log[0][1] - start < 1
+    time.sleep(0.2)
+    assert len(log) == 1 and clock.pending("db") is None
+
+
+def test_the_earliest_alarm_of_a_key_wins():
+    clock, log = wakeup.AlarmClock(time.monotonic), []
+    later, _ = ringing(log, "later")
+    sooner, rang = ringing(log, "sooner")
+    start = time.monotonic()
+    assert clock.set("db", start + 0.4, later)
+    assert clock.set("db", start + 0.1, sooner)  # moved earlier
+    assert not clock.set("db", start + 0.3, later)  # one rings before: nothing to do
+    assert rang.wait(2)
+    time.sleep(0.5)
+    assert [name for name, _ in log] == ["sooner"]
+
+
+def test_keys_are_independent_and_a_failing_callback_is_contained():
+    clock, log = wakeup.AlarmClock(time.monotonic), []
+
+    def broken():
+        raise RuntimeError("no database")
+
+    ring, rang = ringing(log, "other")
+    now = time.monotonic()
+    clock.set("db1", now + 0.05, broken)
+    clock.set("db2", now + 0.1, ring)
+    assert rang.wait(2)
+    assert clock.pending("db1") is None
