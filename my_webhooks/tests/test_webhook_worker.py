@@ -344,11 +344,12 @@ class TestWebhookWorkerConcurrency(TransactionCase):
                 SQL(
                     """INSERT INTO webhook_endpoint
                            (name, url, secret, model_id, trigger, active, timeout,
-                            max_attempts, rotation_overlap_hours)
+                            max_attempts, rotation_overlap_hours, user_id)
                        VALUES ('deleted meanwhile', 'http://127.0.0.1:9/', 'whsec_dGVzdA==',
-                               %s, 'create', true, 15, 8, 24)
+                               %s, 'create', true, 15, 8, 24, %s)
                        RETURNING id""",
                     model_id,
+                    SUPERUSER_ID,
                 )
             )
             self.endpoint_id = cr.fetchone()[0]
