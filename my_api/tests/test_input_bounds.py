@@ -143,6 +143,36 @@ class TestInputBounds(ApiCase):
         )
         self.assertEqual(self.env["sale.order"].search_count([]), count)
 
+    @mute_logger("odoo.addons.my_api.core", "odoo.sql_db")
+    def test_country_code_is_two_letters_not_a_like_pattern(self):
+        """The code was looked up with =ilike: "%" or "_E" named a country."""
+        for code in ("%", "_E", "B%", "1E"):
+            body = {"name": "Wildcard", "country_code": code}
+            response = self.api("POST", "/api/v1/partners", key=self.key, body=body)
+            self.assertFieldError(response, "country_code")
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Wildcard")]))
+        body = {"name": "Belgian", "country_code": "be"}
+        response = self.api("POST", "/api/v1/partners", key=self.key, body=body)
+        self.assertEqual(response.json()["data"]["country_code"], "BE", response.text)
+
+    def test_malformed_patch_is_400_whatever_its_if_match(self):
+        """A body the document refuses is refused as such (400), not
+        answered 412 because the If-Match it came with is stale."""
+        response = self.api(
+            "PATCH",
+            f"/api/v1/partners/{self.partner.id}",
+            key=self.key,
+            body={"colour": "red"},
+            headers={"If-Match": '"stale"'},
+        )
+        self.assertFieldError(response, "colour")
+
+    def test_empty_cursor_is_the_first_page(self):
+        """cursor= (a previous page's null next_cursor) is no cursor."""
+        response = self.api("GET", "/api/v1/partners?cursor=&offset=0&limit=1", key=self.key)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["pagination"]["offset"], 0)
+
     # ---------------------------------------------------------- methods
     def test_undeclared_method_is_405_with_the_resources_allow(self):
         response = self.api("PATCH", "/api/v1/invoices/1", key=self.key)
