@@ -32,6 +32,13 @@ def _method_not_allowed(allowed):
 
 
 def _require(*allowed):
+    """405 (with Allow) unless the request's method is one of `allowed`,
+    the methods the document lists for this path (none: it has no such
+    path, 404)."""
+    if not allowed:
+        raise ApiError(
+            404, f"no route {request.httprequest.path}; see {API_PREFIX}/docs", "not_found"
+        )
     if request.httprequest.method not in allowed:
         raise _method_not_allowed(allowed)
 
@@ -104,8 +111,8 @@ class ApiV1Controller(http.Controller):
     @http.route(f"{API_PREFIX}/<string:resource_path>", **ROUTE)
     @api_endpoint
     def collection(self, resource_path, **_params):
-        _require("GET", "POST")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _require(*resource._api_allowed_methods("collection"))
         if request.httprequest.method == "GET":
             _check_scope(resource, "read")
             rows, pagination = resource._api_list(request.httprequest.args)
@@ -119,8 +126,8 @@ class ApiV1Controller(http.Controller):
     @http.route(f"{API_PREFIX}/<string:resource_path>/batch", **ROUTE)
     @api_endpoint
     def batch(self, resource_path, **_params):
-        _require("POST")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _require(*resource._api_allowed_methods("batch"))
         _check_scope(resource, "write")
         body = read_json_body()
         _authorize_write(resource, "batch", body)
@@ -129,8 +136,8 @@ class ApiV1Controller(http.Controller):
     @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **ROUTE)
     @api_endpoint
     def item(self, resource_path, ident, **_params):
-        _require("GET", "PATCH", "DELETE")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _require(*resource._api_allowed_methods("item"))
         method = request.httprequest.method
         if_match = request.httprequest.headers.get("If-Match")
         if method == "GET":
@@ -148,8 +155,8 @@ class ApiV1Controller(http.Controller):
     @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/<string:action>", **ROUTE)
     @api_endpoint
     def action(self, resource_path, ident, action, **_params):
-        _require("POST")
         resource = request.env["api.resource"]._api_get_resource(resource_path)
+        _require(*resource._api_allowed_methods("action"))
         _authorize_write(resource, "action")
         read_json_body(required=False)
         record = resource._api_action(ident, action)

@@ -6,10 +6,25 @@ document can be checked by tests/unit with openapi-spec-validator.
 """
 
 from .errors import DEFAULT_CODES
-from .schema import json_schema
+from .schema import INT4_MAX, SPAN_PATTERN, json_schema
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
 API_VERSION = "1.0.0"
+
+# A record in a path: its id, `ref:<external reference>` where the resource
+# has one, or `xid:<module.name>`. As api.resource._api_resolve reads them
+# (an id beyond int4 is simply not found); no "/" since a path segment
+# cannot hold one.
+ID_PATTERN = "[1-9][0-9]*"
+REF_PATTERN = "ref:[^/\\x00]+"
+XID_PATTERN = "xid:[^./\\x00]+\\.[^/\\x00]+"
+CURSOR_PATTERN = "[A-Za-z0-9_-]{0,2048}"  # empty: the first page
+
+
+def ident_pattern(external_ref):
+    """The pattern (unanchored) of a record identifier in a path."""
+    forms = [ID_PATTERN, REF_PATTERN, XID_PATTERN] if external_ref else [ID_PATTERN, XID_PATTERN]
+    return "|".join(forms)
 
 
 def _ref(name):
@@ -88,8 +103,17 @@ def _components_base():
             "headers": headers,
             "content": {"application/json": {"schema": _ref("Error")}},
         }
+    batch_result = {
+        "type": "object",
+        "required": ["index", "id", "created"],
+        "properties": {
+            "index": {"type": "integer", "description": "Position of the item in items"},
+            "id": {"type": "integer"},
+            "created": {"type": "boolean"},
+        },
+    }
     return {
-        "schemas": {"Error": error, "Pagination": pagination},
+        "schemas": {"Error": error, "Pagination": pagination, "BatchResult": batch_result},
         "responses": responses,
         "headers": {
             "X-Request-Id": {
@@ -106,19 +130,22 @@ def _components_base():
             "limit": {
                 "name": "limit",
                 "in": "query",
-                "description": "Page size (default 50, at most the configured maximum, 200)",
-                "schema": {"type": "integer", "minimum": 1},
+                "description": "Page size (default 50); more than the configured maximum "
+                "(200) gives that maximum",
+                "schema": {"type": "integer", "minimum": 1, "maximum": INT4_MAX},
             },
             "offset": {
                 "name": "offset",
                 "in": "query",
-                "schema": {"type": "integer", "minimum": 0},
+                "description": "Records to skip (not with cursor)",
+                "schema": {"type": "integer", "minimum": 0, "maximum": INT4_MAX},
             },
             "cursor": {
                 "name": "cursor",
                 "in": "query",
-                "description": "Opaque next_cursor of the previous page (keyset pagination)",
-                "schema": {"type": "string"},
+                "description": "Opaque next_cursor of the previous page (keyset pagination; "
+                "not with offset)",
+                "schema": {"type": "string", "pattern": f"^{CURSOR_PATTERN}$"},
             },
             "count": {
                 "name": "count",
@@ -134,26 +161,19 @@ def _components_base():
                 "an ISO 8601 timestamp with its UTC offset (2026-01-31T06:00:00Z; one without "
                 "offset is refused), or a date alone for the start of that day (UTC). Answers "
                 "give every timestamp in UTC with Z.",
-                "schema": {"type": "string", "format": "date-time"},
+                "schema": {"type": "string", "pattern": f"^{SPAN_PATTERN}$"},
             },
             "IdempotencyKey": {
                 "name": "Idempotency-Key",
                 "in": "header",
                 "description": "Replays the stored answer of a request with the same key "
                 "and body (24 h); 409 while it runs; 422 with another body",
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
             },
             "IfMatch": {
                 "name": "If-Match",
                 "in": "header",
                 "description": "ETag of the version you read; 412 if it changed since",
-                "schema": {"type": "string"},
-            },
-            "ident": {
-                "name": "ident",
-                "in": "path",
-                "required": True,
-                "description": "Record id, ref:<external reference> or xid:<module.name>",
                 "schema": {"type": "string"},
             },
         },
@@ -213,7 +233,7 @@ def _resource_paths(desc):
             },
         ]
         for name, spec in desc["filters"].items():
-            params.append({"name": name, "in": "query", "schema": json_schema(spec)})
+            params.append({"name": name, "in": "query", "schema": json_schema(spec, "query")})
         collection["get"] = {
             "operationId": f"list_{path}",
             "summary": f"List {desc['description']}",
@@ -294,10 +314,11 @@ def _resource_paths(desc):
             },
         }
     paths = {}
+    ident = {"$ref": f"#/components/parameters/{schema_name}Ident"}
     if collection:
         paths[f"/{path}"] = collection
     if item:
-        item["parameters"] = [{"$ref": "#/components/parameters/ident"}]
+        item["parameters"] = [ident]
         paths[f"/{path}/{{ident}}"] = item
     if "batch" in ops:
         paths[f"/{path}/batch"] = {
@@ -309,35 +330,16 @@ def _resource_paths(desc):
                 "security": _security(desc, "write"),
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["items"],
-                                "properties": {
-                                    "items": {
-                                        "type": "array",
-                                        "minItems": 1,
-                                        "maxItems": 200,
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["op", "data"],
-                                            "properties": {
-                                                "op": {"enum": ["create", "update"]},
-                                                "id": {"type": "string"},
-                                                "data": {"type": "object"},
-                                            },
-                                        },
-                                    }
-                                },
-                            }
-                        }
-                    },
+                    "content": {"application/json": {"schema": _ref(f"{schema_name}Batch")}},
                 },
                 "responses": {
                     "200": _ok(
                         "Every item succeeded",
-                        {"type": "object", "properties": {"data": {"type": "array"}}},
+                        {
+                            "type": "object",
+                            "required": ["data"],
+                            "properties": {"data": {"type": "array", "items": _ref("BatchResult")}},
+                        },
                     ),
                     **_errors(*auth_errors, 409, 413, 415, 422),
                 },
@@ -345,7 +347,7 @@ def _resource_paths(desc):
         }
     for action in desc["actions"]:
         paths[f"/{path}/{{ident}}/{action}"] = {
-            "parameters": [{"$ref": "#/components/parameters/ident"}],
+            "parameters": [ident],
             "post": {
                 "operationId": f"{action}_{path}",
                 "summary": f"{action.capitalize()} the record",
@@ -354,7 +356,7 @@ def _resource_paths(desc):
                 "security": _security(desc, "write"),
                 "responses": {
                     "200": _ok("The record after the action", _one(schema_name)),
-                    **_errors(*auth_errors, 404, 409),
+                    **_errors(*auth_errors, 404, 409, 413, 415, 422),
                 },
             },
         }
@@ -363,7 +365,69 @@ def _resource_paths(desc):
         schemas[f"{schema_name}Create"] = json_schema(desc["create_schema"], "write")
     if desc.get("update_schema") is not None:
         schemas[f"{schema_name}Update"] = json_schema(desc["update_schema"], "write")
-    return paths, schemas
+    if "batch" in ops:
+        schemas.update(_batch_schemas(schema_name, desc))
+    parameters = {
+        f"{schema_name}Ident": {
+            "name": "ident",
+            "in": "path",
+            "required": True,
+            "description": "Record id, ref:<external reference> or xid:<module.name>"
+            if desc.get("external_ref")
+            else "Record id or xid:<module.name>",
+            "schema": {
+                "type": "string",
+                "pattern": f"^(?:{ident_pattern(desc.get('external_ref'))})$",
+            },
+        }
+    }
+    return paths, schemas, parameters
+
+
+def _batch_schemas(schema_name, desc):
+    """The body of POST /<path>/batch: items that are each a create (with
+    the create body) or an update (with the record and the update body),
+    told apart by `op`, as api.resource._api_batch validates them."""
+    variants = {}
+    if desc.get("create_schema") is not None:
+        variants[f"{schema_name}BatchCreate"] = {
+            "type": "object",
+            "required": ["op", "data"],
+            "properties": {
+                "op": {"type": "string", "enum": ["create"]},
+                "data": _ref(f"{schema_name}Create"),
+            },
+            "additionalProperties": False,
+        }
+    if desc.get("update_schema") is not None:
+        variants[f"{schema_name}BatchUpdate"] = {
+            "type": "object",
+            "required": ["op", "id", "data"],
+            "properties": {
+                "op": {"type": "string", "enum": ["update"]},
+                "id": {
+                    "type": "string",
+                    "description": "The record: id, ref:<value> or xid:<module.name>",
+                    "pattern": f"^(?:{ident_pattern(desc.get('external_ref'))})$",
+                },
+                "data": _ref(f"{schema_name}Update"),
+            },
+            "additionalProperties": False,
+        }
+    body = {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 200,
+                "items": {"oneOf": [_ref(name) for name in variants]},
+            }
+        },
+        "additionalProperties": False,
+    }
+    return {**variants, f"{schema_name}Batch": body}
 
 
 def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None, webhooks=None):
@@ -378,15 +442,16 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
                 "security": [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": []}],
                 "responses": {
                     "200": _ok("The authenticated user", {"type": "object"}),
-                    **_errors(401, 403, 429),
+                    **_errors(400, 401, 403, 429, 500),
                 },
             }
         }
     }
     for desc in descriptors:
-        resource_paths, schemas = _resource_paths(desc)
+        resource_paths, schemas, parameters = _resource_paths(desc)
         paths.update(resource_paths)
         components["schemas"].update(schemas)
+        components["parameters"].update(parameters)
     paths.update(extra_paths or {})
     security_schemes = {
         "bearerApiKey": {

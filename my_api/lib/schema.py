@@ -5,11 +5,60 @@ declaration validates incoming JSON (`validate`) and produces the JSON Schema
 2020-12 fragment of the OpenAPI document (`json_schema`). Validation
 collects every problem instead of stopping at the first, so that a client
 fixes its request in one round trip.
+
+The document is as strict as the server: every bound that validation
+enforces is in the schema (integers within PostgreSQL's int4, text without
+NUL, timestamps by a pattern), so that what a client generated from the
+document sends is never refused for its form. Patterns are written for
+both Python's `re` and ECMA-262 (JSON Schema's dialect): explicit character
+classes only, no `\\d`, `\\s` or `.`, whose meanings differ; a Field's
+`pattern` must match the whole value (the document anchors it).
 """
+
+import math
+import re
 
 from . import timestamps
 
 _TYPES = {"string", "integer", "number", "boolean", "object", "array"}
+
+# PostgreSQL's integer (int4): every id, offset and counter the API stores
+# or compares. Beyond it PostgreSQL fails the query.
+INT4_MIN = -(2**31)
+INT4_MAX = 2**31 - 1
+
+# Numbers a float column keeps exactly at the precision it is read at: a
+# float8 holds 15 significant digits, so an amount to the cent up to 10^12
+# and a quantity to the thousandth up to 10^9. Far beyond any sale, and far
+# from float8's overflow (1.8e308), where Odoo's computations fail.
+MAX_AMOUNT = 10**12
+MAX_QUANTITY = 10**9
+
+# Text PostgreSQL can store: no NUL; and no lone surrogate ("\ud800" is
+# valid JSON that UTF-8 cannot encode).
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+TEXT_PATTERN = "[^\\x00]*"
+
+# Dates and timestamps that lib/timestamps.py accepts, as patterns: years
+# 1900 to 9999, real calendar days (leap years included). A timestamp is
+# written in the RFC 3339 profile (T, seconds, Z or an offset of -12:00 to
+# +14:00), in the years 1901 to 9998, so that its offset never takes it
+# out of the range in UTC. The server reads a few more spellings (see
+# lib/timestamps.py); the pattern says what it always reads.
+_MONTH_DAY = (
+    "(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    "|(?:0[13-9]|1[0-2])-(?:29|30)"
+    "|(?:0[13578]|1[02])-31)"
+)
+_LEAP_YEAR = "(?:(?:19|[2-9][0-9])(?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[3579][26])00)"
+_YEAR = "(?:19[0-9]{2}|[2-9][0-9]{3})"
+_TIMESTAMP_YEAR = "(?:190[1-9]|19[1-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?"
+_OFFSET = "(?:Z|[+-](?:0[0-9]|1[01]):[0-5][0-9]|-12:00|\\+1[23]:[0-5][0-9]|\\+14:00)"
+DATE_PATTERN = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+TIMESTAMP_PATTERN = f"(?:{_TIMESTAMP_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_TIME}{_OFFSET}"
+# a filter bound: a timestamp, or a date alone for the whole day
+SPAN_PATTERN = f"(?:{DATE_PATTERN}|{TIMESTAMP_PATTERN})"
 
 
 class Field:
@@ -26,7 +75,10 @@ class Field:
         minimum=None,
         maximum=None,
         exclusive_minimum=None,
+        min_length=None,
         max_length=None,
+        pattern=None,
+        pattern_hint=None,
         min_items=None,
         max_items=None,
         items=None,
@@ -45,7 +97,11 @@ class Field:
         self.minimum = minimum
         self.maximum = maximum
         self.exclusive_minimum = exclusive_minimum
+        self.min_length = min_length
         self.max_length = max_length
+        self.pattern = pattern
+        self.pattern_hint = pattern_hint  # what the pattern means, for its error
+        self._compiled = re.compile(pattern) if pattern else None
         self.min_items = min_items
         self.max_items = max_items
         self.items = items
@@ -53,6 +109,11 @@ class Field:
         self.format = format
         self.read_only = read_only
         self.example = example
+
+
+def Id(**kwargs):
+    """A record id: a positive int4."""
+    return Field("integer", minimum=1, maximum=INT4_MAX, **kwargs)
 
 
 def Object(properties, **kwargs):
@@ -71,6 +132,10 @@ def _type_ok(value, type_):
     if type_ == "string":
         return isinstance(value, str)
     if type_ == "integer":
+        # JSON Schema's integer: a number without a fractional part (1.0
+        # is one); normalize() makes it an int
+        if isinstance(value, float):
+            return value.is_integer()
         return isinstance(value, int) and not isinstance(value, bool)
     if type_ == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
@@ -117,18 +182,39 @@ def validate(value, spec, partial=False, path=""):
     if spec.enum is not None and value not in spec.enum:
         allowed = ", ".join(str(v) for v in spec.enum)
         errors.append(_issue(path, "invalid_value", f"{label} must be one of: {allowed}"))
+    if spec.type == "number" and not math.isfinite(value):
+        # Python's json reads NaN and Infinity, which no column stores
+        errors.append(_issue(path, "invalid_type", f"{label} must be a finite number"))
+        return errors
     if spec.type in ("integer", "number"):
-        if spec.minimum is not None and value < spec.minimum:
-            errors.append(_issue(path, "too_small", f"{label} must be >= {spec.minimum}"))
+        minimum, maximum = _bounds(spec)
+        if minimum is not None and value < minimum:
+            errors.append(_issue(path, "too_small", f"{label} must be >= {minimum}"))
         if spec.exclusive_minimum is not None and value <= spec.exclusive_minimum:
             errors.append(_issue(path, "too_small", f"{label} must be > {spec.exclusive_minimum}"))
-        if spec.maximum is not None and value > spec.maximum:
-            errors.append(_issue(path, "too_large", f"{label} must be <= {spec.maximum}"))
+        if maximum is not None and value > maximum:
+            errors.append(_issue(path, "too_large", f"{label} must be <= {maximum}"))
     if spec.type == "string":
+        if _BAD_TEXT.search(value):
+            errors.append(
+                _issue(
+                    path,
+                    "invalid_character",
+                    f"{label} must not contain NUL characters or lone surrogates",
+                )
+            )
+            return errors
+        if spec.min_length is not None and len(value) < spec.min_length:
+            errors.append(
+                _issue(path, "too_short", f"{label} must be at least {spec.min_length} characters")
+            )
         if spec.max_length is not None and len(value) > spec.max_length:
             errors.append(
                 _issue(path, "too_long", f"{label} must be at most {spec.max_length} characters")
             )
+        if spec._compiled is not None and not spec._compiled.fullmatch(value):
+            what = spec.pattern_hint or f"match the pattern {spec.pattern}"
+            errors.append(_issue(path, "invalid_format", f"{label} must {what}"))
         problem = spec.format and _format_problem(value, spec.format)
         if problem:
             errors.append(_issue(path, problem[0], f"{label} {problem[1]}"))
@@ -156,6 +242,32 @@ def validate(value, spec, partial=False, path=""):
     return errors
 
 
+def normalize(value, spec):
+    """Make the integers of a validated `value` that JSON wrote with a
+    fraction (3.0) Python ints, in place in objects and arrays; return it."""
+    if value is None:
+        return value
+    if spec.type == "integer":
+        return int(value)
+    if spec.type == "array" and spec.items is not None:
+        value[:] = [normalize(item, spec.items) for item in value]
+    elif spec.type == "object" and spec.properties:
+        for key, item in value.items():
+            if key in spec.properties:
+                value[key] = normalize(item, spec.properties[key])
+    return value
+
+
+def _bounds(spec):
+    """(minimum, maximum) of a number or integer: an integer is an int4
+    unless it says narrower."""
+    if spec.type != "integer":
+        return spec.minimum, spec.maximum
+    minimum = INT4_MIN if spec.minimum is None else max(spec.minimum, INT4_MIN)
+    maximum = INT4_MAX if spec.maximum is None else min(spec.maximum, INT4_MAX)
+    return minimum, maximum
+
+
 def _join(path, key):
     return f"{path}.{key}" if path else key
 
@@ -163,8 +275,12 @@ def _join(path, key):
 def json_schema(spec, mode="read"):
     """Return the JSON Schema 2020-12 of `spec` for responses or requests.
 
-    In "write" mode read-only properties are left out; in "read" mode
-    `required` lists nothing (responses may omit what the caller cannot see).
+    In "write" mode (request bodies) read-only properties are left out and
+    every bound the server enforces is spelled out: int4 limits of
+    integers, text without NUL, the pattern of dates and timestamps. The
+    "query" mode is "write" for a query parameter, where a date-time
+    filter also takes a date alone. In "read" mode `required` lists
+    nothing (responses may omit what the caller cannot see).
     """
     schema = {"type": [spec.type, "null"] if spec.nullable else spec.type}
     for key, attr in (
@@ -173,6 +289,7 @@ def json_schema(spec, mode="read"):
         ("minimum", "minimum"),
         ("maximum", "maximum"),
         ("exclusiveMinimum", "exclusive_minimum"),
+        ("minLength", "min_length"),
         ("maxLength", "max_length"),
         ("minItems", "min_items"),
         ("maxItems", "max_items"),
@@ -182,6 +299,10 @@ def json_schema(spec, mode="read"):
         value = getattr(spec, attr)
         if value not in (None, ""):
             schema[key] = value
+    if mode != "read":
+        schema.update(_input_bounds(spec, mode))
+        if mode == "query" and spec.format == "date-time":
+            del schema["format"]  # a filter bound reads a date alone too
     if spec.enum is not None and spec.nullable:
         schema["enum"] = [*spec.enum, None]
     if spec.read_only and mode == "read":
@@ -190,7 +311,7 @@ def json_schema(spec, mode="read"):
         schema["items"] = json_schema(spec.items, mode)
     if spec.type == "object" and spec.properties:
         props = {
-            key: json_schema(sub, mode)
+            key: json_schema(sub, "write" if mode == "query" else mode)
             for key, sub in spec.properties.items()
             if mode == "read" or not sub.read_only
         }
@@ -200,3 +321,22 @@ def json_schema(spec, mode="read"):
         if mode == "write" and required:
             schema["required"] = required
     return schema
+
+
+def _input_bounds(spec, mode):
+    """The keywords that state what validate() enforces beyond the Field's
+    own: see json_schema."""
+    if spec.type == "integer":
+        minimum, maximum = _bounds(spec)
+        return {"minimum": minimum, "maximum": maximum}
+    if spec.type != "string" or spec.enum is not None:
+        return {}
+    if spec.pattern:
+        return {"pattern": f"^(?:{spec.pattern})$"}
+    if spec.format == "date-time" and mode == "query":
+        return {"pattern": f"^{SPAN_PATTERN}$"}
+    if spec.format == "date-time":
+        return {"pattern": f"^{TIMESTAMP_PATTERN}$"}
+    if spec.format == "date":
+        return {"pattern": f"^{DATE_PATTERN}$"}
+    return {"pattern": f"^{TEXT_PATTERN}$"}

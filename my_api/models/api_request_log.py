@@ -30,7 +30,11 @@ class ApiRequestLog(models.Model):
 
     @api.model
     def _insert_query(self, values):
-        """The INSERT of one log line (run by my_api.core.side_execute)."""
+        """The INSERT of one log line (run by my_api.core.side_execute).
+
+        The path is the client's (percent-decoded): PostgreSQL refuses the
+        NUL characters it may hold, which the log shows as U+FFFD."""
+        values = dict(values, path=values["path"].replace("\x00", "\ufffd"))
         return SQL(
             """
                 INSERT INTO api_request_log (create_date, method, path, status, duration_ms,

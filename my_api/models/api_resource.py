@@ -27,6 +27,7 @@ access rights and record rules apply, and refusals become 403.
 import datetime
 import hashlib
 import json
+import re
 
 from odoo import SUPERUSER_ID, api, models, tools
 from odoo.fields import Domain
@@ -36,7 +37,7 @@ from ..core import ApiError, translate_exception
 from ..lib import schema as s
 from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
-from ..lib.openapi import build_document
+from ..lib.openapi import build_document, ident_pattern
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -49,6 +50,10 @@ OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
 # The model access right each write operation needs (see _api_check_allowed).
 OPERATION_ACCESS = {"create": "create", "update": "write", "delete": "unlink", "action": "write"}
 BATCH_ACCESS = (("create", "create"), ("update", "write"))
+# An integer in a query string: ASCII digits, or a JSON Schema integer
+# written with a zero fraction (5.0). int() also reads "+5", " 5", "1_0" and
+# other scripts' digits, which the document does not promise.
+_QUERY_INT_RE = re.compile(r"(-?[0-9]+)(?:\.0+)?")
 
 
 def ref(record, name=None):
@@ -179,7 +184,23 @@ class ApiResource(models.AbstractModel):
             "update_schema": self._api_update_schema if "update" in self._api_operations else None,
             "actions": sorted(self._api_actions),
             "scopes": {access: self._api_required_scope(access) for access in ("read", "write")},
+            "external_ref": bool(self._api_external_ref),
         }
+
+    @api.model
+    def _api_allowed_methods(self, route):
+        """The HTTP methods this resource answers on one of its routes
+        (collection, item, batch, action): the others are 405 with this
+        list as Allow, as the document says."""
+        operations = set(self._api_operations)
+        methods = {
+            "collection": [("GET", "list"), ("POST", "create")],
+            "item": [("GET", "get"), ("PATCH", "update"), ("DELETE", "delete")],
+            "batch": [("POST", "batch")],
+        }.get(route)
+        if methods is None:  # an action
+            return ("POST",)
+        return tuple(method for method, operation in methods if operation in operations)
 
     @api.model
     def _api_openapi_extra_paths(self):
@@ -264,25 +285,40 @@ class ApiResource(models.AbstractModel):
         return int(value) if value and value.isdigit() else DEFAULT_COUNT_LIMIT
 
     @api.model
+    def _api_ident_pattern(self):
+        """The compiled pattern of this resource's record identifiers (the
+        one the document declares)."""
+        return re.compile(ident_pattern(bool(self._api_external_ref)))
+
+    @api.model
     def _api_resolve(self, ident):
-        """Find one record by id, `ref:<external ref>` or `xid:<module.name>`."""
+        """Find one record by id, `ref:<external ref>` or `xid:<module.name>`.
+
+        Exactly the identifiers the document's pattern admits: ASCII digits
+        (str.isdigit() takes "²", which int() refuses), no NUL (PostgreSQL
+        refuses it). An id beyond int4 names no record: 404."""
         records = self._api_records()
-        if ident.isdigit():
-            record = records.browse(int(ident)).exists()
-        elif ident.startswith("ref:") and self._api_external_ref:
+        if not self._api_ident_pattern().fullmatch(ident):
+            forms = "a positive id, ref:<external reference> or xid:<module.name>"
+            if not self._api_external_ref:
+                forms = "a positive id or xid:<module.name>"
+            raise ApiError(
+                400,
+                f"record identifiers are {forms}",
+                "bad_request",
+                [{"field": "ident", "issue": "invalid_format"}],
+            )
+        if ident[0].isdigit():
+            record_id = int(ident)
+            record = records.browse(record_id).exists() if record_id <= s.INT4_MAX else records
+        elif ident.startswith("ref:"):
             field_name = self._api_external_ref[1]
             record = records.search([(field_name, "=", ident[4:])], limit=1)
-        elif ident.startswith("xid:"):
+        else:
             record = self.env.ref(ident[4:], raise_if_not_found=False)
             if record is not None and record._name != self._api_model:
                 record = None
             record = record or records
-        else:
-            raise ApiError(
-                400,
-                "record identifiers are an id, ref:<external reference> or xid:<module.name>",
-                "bad_request",
-            )
         if not record:
             raise ApiError(404, f"{self._api_path} {ident} not found", "not_found")
         # exists() does not apply record rules: a record that the user's
@@ -322,10 +358,16 @@ class ApiResource(models.AbstractModel):
         params = {
             "limit": min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), self._api_max_page_size()),
             "offset": _parse_int(args, "offset", 0, 0),
-            "cursor": args.get("cursor"),
+            # an empty cursor is none (the first page), as next_cursor null
+            "cursor": args.get("cursor") or None,
         }
         if params["cursor"] is not None and "offset" in args:
-            raise ApiError(400, "use either offset or cursor, not both", "bad_request")
+            raise ApiError(
+                400,
+                "use either offset or cursor, not both",
+                "bad_request",
+                [{"field": "offset", "issue": "conflict"}],
+            )
         if args.get("count", "exact") != "exact":
             raise ApiError(
                 400,
@@ -391,7 +433,9 @@ class ApiResource(models.AbstractModel):
                 if not isinstance(last_id, int) or isinstance(last_id, bool):
                     raise InvalidCursor("cursor is malformed")
             except (InvalidCursor, ValueError) as exc:
-                raise ApiError(400, str(exc), "bad_request") from None
+                raise ApiError(
+                    400, str(exc), "bad_request", [{"field": "cursor", "issue": "invalid_cursor"}]
+                ) from None
             domain = Domain(domain) & _after(
                 records._fields[field_name], descending, last_value, last_id
             )
@@ -452,11 +496,14 @@ class ApiResource(models.AbstractModel):
     # -------------------------------------------------------------- create
     @api.model
     def _api_validate(self, body, spec, partial=False):
+        """400 with every problem of `body`; else make its integers ints
+        (JSON's 3.0 is the integer 3), in place."""
         errors = s.validate(body, spec, partial=partial)
         if errors:
             first = errors[0]["message"]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise ApiError(400, first + more, "validation_error", errors)
+        s.normalize(body, spec)
 
     @api.model
     def _api_external_ref_domain(self, value):
@@ -549,8 +596,9 @@ class ApiResource(models.AbstractModel):
     def _api_update(self, ident, body, if_match=None):
         self._api_check_operation("update")
         record = self._api_resolve(ident)
-        self._api_check_precondition(record, if_match)
+        # a malformed body is refused as such, whatever version it targets
         self._api_validate(body, self._api_update_schema, partial=True)
+        self._api_check_precondition(record, if_match)
         record.write(self._api_prepare_update(record, body))
         return record
 
@@ -585,17 +633,45 @@ class ApiResource(models.AbstractModel):
     def _api_batch(self, body):
         """All-or-nothing creates/updates; per-item errors on failure."""
         self._api_check_operation("batch")
-        item_spec = s.Object(
-            {
-                "op": s.Field("string", enum=["create", "update"], required=True),
-                "id": s.Field("string", description="id, ref:<value> or xid:<name> (update)"),
-                "data": s.Field("object", required=True),
-            }
-        )
         spec = s.Object(
-            {"items": s.Array(item_spec, required=True, min_items=1, max_items=MAX_BATCH)}
+            {"items": s.Array(s.Field("object"), required=True, min_items=1, max_items=MAX_BATCH)}
         )
         self._api_validate(body, spec)
+        # each item as the document's oneOf says: a create carries no id,
+        # an update names its record
+        item_specs = {
+            "create": s.Object(
+                {
+                    "op": s.Field("string", enum=["create"], required=True),
+                    "data": s.Field("object", required=True),
+                }
+            ),
+            "update": s.Object(
+                {
+                    "op": s.Field("string", enum=["update"], required=True),
+                    "id": s.Field(
+                        "string", required=True, pattern=self._api_ident_pattern().pattern
+                    ),
+                    "data": s.Field("object", required=True),
+                }
+            ),
+        }
+        problems = []
+        for index, item in enumerate(body["items"]):
+            item_spec = item_specs.get(item.get("op"))
+            if item_spec is None:
+                problems.append(
+                    {
+                        "field": f"items[{index}].op",
+                        "issue": "invalid_value",
+                        "message": f"items[{index}].op must be one of: create, update",
+                    }
+                )
+                continue
+            problems.extend(s.validate(item, item_spec, path=f"items[{index}]"))
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ApiError(400, problems[0]["message"] + more, "validation_error", problems)
         results, errors = [], []
         for index, item in enumerate(body["items"]):
             try:
@@ -604,9 +680,7 @@ class ApiResource(models.AbstractModel):
                         record, created = self._api_create(item["data"])
                         results.append({"index": index, "id": record.id, "created": created})
                     else:
-                        if not item.get("id"):
-                            raise ApiError(400, "id is required for update", "validation_error")
-                        record = self._api_update(str(item["id"]), item["data"])
+                        record = self._api_update(item["id"], item["data"])
                         results.append({"index": index, "id": record.id, "created": False})
                     self.env.flush_all()
             except Exception as exc:
@@ -651,25 +725,28 @@ class ApiResource(models.AbstractModel):
 
 
 def _parse_int(args, name, default, minimum):
+    """A pagination integer of the query string: minimum to int4's maximum
+    (PostgreSQL's OFFSET and LIMIT take more, our ids and counts do not)."""
     if name not in args:
         return default
-    raw = args[name]
-    try:
-        value = int(raw)
-    except ValueError:
+    return _query_int(args[name], s.Field("integer", minimum=minimum), name)
+
+
+def _query_int(raw, spec, name):
+    """`raw` (a query-string value) as the integer `spec` declares, or a
+    400 naming `name`."""
+    match = _QUERY_INT_RE.fullmatch(raw)
+    if not match:
         raise ApiError(
             400,
             f"{name} must be an integer",
             "validation_error",
             [{"field": name, "issue": "invalid_type"}],
-        ) from None
-    if value < minimum:
-        raise ApiError(
-            400,
-            f"{name} must be >= {minimum}",
-            "validation_error",
-            [{"field": name, "issue": "too_small"}],
         )
+    value = int(match.group(1))
+    errors = s.validate(value, spec, path=name)
+    if errors:
+        raise ApiError(400, errors[0]["message"], "validation_error", errors)
     return value
 
 
@@ -688,11 +765,8 @@ def _coerce_query_value(raw, spec, name, tz="UTC"):
     date-time filter gets a timestamps.Span (a timestamp, or a whole day in
     `tz`), a date filter a date."""
     if spec.type == "integer":
-        try:
-            return int(raw)
-        except ValueError:
-            pass
-    elif spec.type == "boolean":
+        return _query_int(raw, spec, name)
+    if spec.type == "boolean":
         if raw.lower() in ("true", "1"):
             return True
         if raw.lower() in ("false", "0"):

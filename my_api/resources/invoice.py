@@ -71,8 +71,11 @@ class ApiResourceInvoice(models.AbstractModel):
         "state": (s.Field("string", enum=STATES), eq("state")),
         "payment_state": (s.Field("string", enum=PAYMENT_STATES), eq("payment_state")),
         "move_type": (s.Field("string", enum=MOVE_TYPES), eq("move_type")),
-        "partner_id": (s.Field("integer"), eq("partner_id")),
-        "origin": (s.Field("string", description="e.g. the sale order name"), eq("invoice_origin")),
+        "partner_id": (s.Id(), eq("partner_id")),
+        "origin": (
+            s.Field("string", max_length=256, description="e.g. the sale order name"),
+            eq("invoice_origin"),
+        ),
         "date_from": (
             s.Field("string", format="date", description="Invoice date on or after (YYYY-MM-DD)"),
             _date_from,

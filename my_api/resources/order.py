@@ -63,10 +63,15 @@ ORDER_READ = s.Object(
 
 LINE_WRITE = s.Object(
     {
-        "product_id": s.Field("integer", required=True, minimum=1),
-        "quantity": s.Field("number", exclusive_minimum=0, description="Default 1"),
+        "product_id": s.Id(required=True),
+        "quantity": s.Field(
+            "number", exclusive_minimum=0, maximum=s.MAX_QUANTITY, description="Default 1"
+        ),
         "price": s.Field(
-            "number", minimum=0, description="Unit price; default: the pricelist price"
+            "number",
+            minimum=0,
+            maximum=s.MAX_AMOUNT,
+            description="Unit price; default: the pricelist price",
         ),
         "discount": s.Field("number", minimum=0, maximum=100),
         "description": s.Field("string", max_length=2000),
@@ -75,7 +80,7 @@ LINE_WRITE = s.Object(
 
 ORDER_CREATE = s.Object(
     {
-        "partner_id": s.Field("integer", required=True, minimum=1, example=42),
+        "partner_id": s.Id(required=True, example=42),
         "external_ref": s.Field(
             "string",
             max_length=256,
@@ -123,8 +128,8 @@ class ApiResourceOrder(models.AbstractModel):
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
         "state": (s.Field("string", enum=STATES), eq("state")),
-        "partner_id": (s.Field("integer"), eq("partner_id")),
-        "external_ref": (s.Field("string"), eq("client_order_ref")),
+        "partner_id": (s.Id(), eq("partner_id")),
+        "external_ref": (s.Field("string", max_length=256), eq("client_order_ref")),
         "date_from": (
             s.Field(
                 "string", format="date-time", description=f"Ordered at or after. {DATE_FILTER}"

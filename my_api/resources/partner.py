@@ -4,6 +4,10 @@ from ..core import ApiError
 from ..lib import schema as s
 from ..models.api_resource import eq, ilike, names_of, orm_values, ref
 
+# an email: one @ with text on both sides (loose on purpose: an Odoo email
+# field may also read "Name <address>"), as a pattern the document states
+EMAIL_PATTERN = "[^@\\x00]+@[^@\\x00]+"
+
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True)
 
 PARTNER_READ = s.Object(
@@ -31,15 +35,23 @@ def _write_schema(required_name):
         {
             "name": s.Field("string", required=required_name, max_length=256),
             "is_company": s.Field("boolean"),
-            "parent_id": s.Field("integer", nullable=True, description="Company of a contact"),
+            "parent_id": s.Id(nullable=True, description="Company of a contact"),
             "ref": s.Field("string", max_length=256, nullable=True),
-            "email": s.Field("string", max_length=256, nullable=True, format="email"),
+            "email": s.Field(
+                "string",
+                max_length=256,
+                nullable=True,
+                pattern=EMAIL_PATTERN,
+                description="An address with one @",
+            ),
             "phone": s.Field("string", max_length=64, nullable=True),
             "street": s.Field("string", max_length=256, nullable=True),
             "street2": s.Field("string", max_length=256, nullable=True),
             "zip": s.Field("string", max_length=32, nullable=True),
             "city": s.Field("string", max_length=128, nullable=True),
-            "country_code": s.Field("string", max_length=2, nullable=True),
+            "country_code": s.Field(
+                "string", pattern="[A-Za-z]{2}", nullable=True, description="ISO 3166 code"
+            ),
             "vat": s.Field("string", max_length=64, nullable=True),
         }
     )
@@ -55,11 +67,11 @@ class ApiResourcePartner(models.AbstractModel):
     _api_description = "partners (companies and contacts)"
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
-        "name": (s.Field("string", description="Part of the name"), ilike("name")),
-        "email": (s.Field("string"), eq("email")),
-        "ref": (s.Field("string"), eq("ref")),
+        "name": (s.Field("string", max_length=256, description="Part of the name"), ilike("name")),
+        "email": (s.Field("string", max_length=256), eq("email")),
+        "ref": (s.Field("string", max_length=256), eq("ref")),
         "is_company": (s.Field("boolean"), eq("is_company")),
-        "parent_id": (s.Field("integer", description="Contacts of this company"), eq("parent_id")),
+        "parent_id": (s.Id(description="Contacts of this company"), eq("parent_id")),
     }
     _api_orders = {"id": "id", "name": "name", "updated_at": "write_date"}
     _api_default_order = "name"
@@ -114,7 +126,7 @@ class ApiResourcePartner(models.AbstractModel):
                     400,
                     f"unknown country code {code!r}",
                     "validation_error",
-                    [{"field": "country_code", "issue": "invalid_value"}],
+                    [{"field": "country_code", "issue": "not_found"}],
                 )
             values["country_id"] = country.id if code else False
         return values

@@ -4,6 +4,8 @@ from ..lib import schema as s
 from ..models.api_resource import eq, ilike
 
 PRODUCT_TYPES = ["consu", "service", "combo"]
+# a combo needs its choices (combo_ids), which the API does not expose
+WRITABLE_TYPES = ["consu", "service"]
 
 PRODUCT_READ = s.Object(
     {
@@ -29,10 +31,10 @@ def _write_schema(required_name):
             "name": s.Field("string", required=required_name, max_length=256),
             "default_code": s.Field("string", max_length=256, nullable=True),
             "barcode": s.Field("string", max_length=256, nullable=True),
-            "type": s.Field("string", enum=PRODUCT_TYPES),
+            "type": s.Field("string", enum=WRITABLE_TYPES),
             "is_storable": s.Field("boolean"),
             "sale_ok": s.Field("boolean"),
-            "list_price": s.Field("number", minimum=0),
+            "list_price": s.Field("number", minimum=0, maximum=s.MAX_AMOUNT),
             "description_sale": s.Field("string", max_length=10000, nullable=True),
         }
     )
@@ -48,9 +50,9 @@ class ApiResourceProduct(models.AbstractModel):
     _api_description = "products and their stock quantities"
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
-        "name": (s.Field("string", description="Part of the name"), ilike("name")),
-        "default_code": (s.Field("string"), eq("default_code")),
-        "barcode": (s.Field("string"), eq("barcode")),
+        "name": (s.Field("string", max_length=256, description="Part of the name"), ilike("name")),
+        "default_code": (s.Field("string", max_length=256), eq("default_code")),
+        "barcode": (s.Field("string", max_length=256), eq("barcode")),
         "type": (s.Field("string", enum=PRODUCT_TYPES), eq("type")),
         "sale_ok": (s.Field("boolean"), eq("sale_ok")),
     }

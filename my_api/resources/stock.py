@@ -39,9 +39,12 @@ class ApiResourceStock(models.AbstractModel):
     _api_description = "stock levels per product and location"
     _api_operations = ("list", "get")
     _api_filters = {
-        "product_id": (s.Field("integer"), eq("product_id")),
-        "default_code": (s.Field("string", description="Product internal reference"), _by_code),
-        "location_id": (s.Field("integer", description="Exactly this location"), eq("location_id")),
+        "product_id": (s.Id(), eq("product_id")),
+        "default_code": (
+            s.Field("string", max_length=256, description="Product internal reference"),
+            _by_code,
+        ),
+        "location_id": (s.Id(description="Exactly this location"), eq("location_id")),
     }
     _api_orders = {"id": "id", "updated_at": "write_date"}
     _api_default_order = "id"

@@ -1,5 +1,24 @@
 from odoo import api, models
 
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "UTC"}
+ROTATED = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {
+            "type": "object",
+            "required": ["key", "key_id", "expires_at", "old_key_id", "old_key_expires_at"],
+            "properties": {
+                "key": {"type": "string", "description": "The new key, shown once"},
+                "key_id": {"type": "integer"},
+                "expires_at": TIMESTAMP,
+                "old_key_id": {"type": "integer"},
+                "old_key_expires_at": TIMESTAMP,
+            },
+        }
+    },
+}
+
 
 class ApiResource(models.AbstractModel):
     _inherit = "api.resource"
@@ -21,12 +40,15 @@ class ApiResource(models.AbstractModel):
                 "responses": {
                     "201": {
                         "description": "The new key",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
+                        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+                        "content": {"application/json": {"schema": ROTATED}},
                     },
-                    "401": {"$ref": "#/components/responses/Error401"},
-                    "403": {"$ref": "#/components/responses/Error403"},
-                    "409": {"$ref": "#/components/responses/Error409"},
-                    "429": {"$ref": "#/components/responses/Error429"},
+                    # 400: an Idempotency-Key was sent (the answer holds a
+                    # secret that is never stored)
+                    **{
+                        str(status): {"$ref": f"#/components/responses/Error{status}"}
+                        for status in (400, 401, 403, 409, 422, 429, 500)
+                    },
                 },
             }
         }

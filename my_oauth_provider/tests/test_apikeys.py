@@ -406,6 +406,17 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(responses["409"], {"$ref": "#/components/responses/Error409"})
         self.assertIn("429", responses)
 
+    def test_rotate_route_documents_every_status_it_answers(self):
+        """400 (an Idempotency-Key sent), 422 and 500 are answers of this
+        route too: a client generated from the document must expect them."""
+        document = self.url_open("/api/v1/openapi.json").json()
+        operation = document["paths"]["/keys/rotate"]["post"]
+        self.assertLessEqual(
+            {"201", "400", "401", "403", "409", "422", "429", "500"}, set(operation["responses"])
+        )
+        created = operation["responses"]["201"]["content"]["application/json"]["schema"]
+        self.assertEqual(created["required"], ["data"])
+
     # ---------------------------------------------------------------- revoke
     def test_revoked_key_is_refused_at_once_in_this_worker(self):
         key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))

@@ -27,6 +27,10 @@ TRIGGERS = ["create", "write", "unlink"]
 PARAM_WRITE_LIMIT = "my_webhooks.endpoint_write_limit"
 DEFAULT_WRITE_LIMIT = 30
 WRITE_WINDOW = 60  # seconds
+# what check_secret accepts: the prefix, then base64 of at least 24 bytes
+SIGNING_KEY_SHAPE = (
+    f"{SECRET_PREFIX}(?:[A-Za-z0-9+/]{{4}}){{8,}}(?:[A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?"
+)
 
 ENDPOINT_READ = s.Object(
     {
@@ -71,6 +75,8 @@ def _write_schema(create):
                 "string",
                 required=create,
                 max_length=512,
+                pattern=SIGNING_KEY_SHAPE,
+                pattern_hint=f"be {SECRET_PREFIX} followed by the base64 of at least 24 bytes",
                 description=f"Write-only signing secret: `{SECRET_PREFIX}` + base64 of at "
                 "least 24 random bytes. Never returned.",
             ),
@@ -254,8 +260,8 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         self._api_check_operation("update")
         self._api_count_write()
         record = self._api_resolve(ident)
-        self._api_check_precondition(record, if_match)
         self._api_validate(body, self._api_update_schema, partial=True)
+        self._api_check_precondition(record, if_match)
         self._api_check_secret(body)
         model = self._api_model_record(body["model"]) if "model" in body else record.model_id
         # the model's own write: it keeps the automation rule in step

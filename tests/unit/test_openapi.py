@@ -90,3 +90,32 @@ def test_docs_page_lists_operations_and_escapes_text():
     assert "<b>things</b>" not in page
     assert "&lt;b&gt;things&lt;/b&gt;" in page
     assert "<script" not in page
+
+
+def test_batch_items_are_a_create_or_an_update_and_results_are_typed():
+    """Generated clients type the batch body and its answer (an untyped
+    array made openapi-python-client drop the answer with a warning)."""
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    body = schemas["ThingBatch"]["properties"]["items"]["items"]
+    assert body == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ThingBatchCreate"},
+            {"$ref": "#/components/schemas/ThingBatchUpdate"},
+        ]
+    }
+    assert schemas["ThingBatchCreate"]["properties"]["data"] == {
+        "$ref": "#/components/schemas/ThingCreate"
+    }
+    assert schemas["ThingBatchUpdate"]["required"] == ["op", "id", "data"]
+    answer = doc["paths"]["/things/batch"]["post"]["responses"]["200"]
+    data = answer["content"]["application/json"]["schema"]["properties"]["data"]
+    assert data["items"] == {"$ref": "#/components/schemas/BatchResult"}
+
+
+def test_ident_pattern_follows_the_declaration():
+    doc = document()
+    ident = doc["components"]["parameters"]["ThingIdent"]["schema"]["pattern"]
+    assert "ref:" not in ident  # DESCRIPTOR names no external reference
+    with_ref = openapi.build_document("http://x", [dict(DESCRIPTOR, external_ref=True)], {})
+    assert "ref:" in with_ref["components"]["parameters"]["ThingIdent"]["schema"]["pattern"]

@@ -1,6 +1,13 @@
+import datetime
+import re
+
+import pytest
 from conftest import load_lib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 s = load_lib("my_api", "schema")
+ts = load_lib("my_api", "timestamps")
 
 LINE = s.Object(
     {
@@ -91,3 +98,112 @@ def test_formats():
     assert s.validate({"when": "2026-01-31T10:00:00Z", "day": "2026-01-31"}, spec) == []
     bad = [e["field"] for e in s.validate({"when": "yesterday", "day": "2026-02-31"}, spec)]
     assert bad == ["when", "day"]
+
+
+# ---------------------------------------------------------------- bounds
+# What the document declares must be what the server enforces: these tests
+# hold the patterns and bounds of json_schema() to validate() and to
+# lib/timestamps.py, the parsers behind it.
+
+
+def test_integers_are_int4_and_written_with_a_fraction_too():
+    field = s.Field("integer")
+    assert s.json_schema(field, "write") == {
+        "type": "integer",
+        "minimum": s.INT4_MIN,
+        "maximum": s.INT4_MAX,
+    }
+    assert "maximum" not in s.json_schema(field, "read")
+    assert s.validate(2**31, field)[0]["issue"] == "too_large"
+    assert s.validate(-(2**31) - 1, field)[0]["issue"] == "too_small"
+    assert s.validate(3.0, field) == []
+    assert s.validate(3.5, field)[0]["issue"] == "invalid_type"
+    body = {"partner_id": 7.0, "lines": [{"product_id": 2.0, "quantity": 2.0}]}
+    assert issues(body) == []
+    s.normalize(body, ORDER)
+    assert body == {"partner_id": 7, "lines": [{"product_id": 2, "quantity": 2.0}]}
+    assert type(body["partner_id"]) is int and type(body["lines"][0]["product_id"]) is int
+
+
+def test_numbers_are_finite():
+    for value in (float("nan"), float("inf"), float("-inf")):
+        found = s.validate(value, s.Field("number", minimum=0, maximum=10))
+        assert [e["issue"] for e in found] == ["invalid_type"]
+
+
+def test_text_holds_no_nul_and_no_lone_surrogate():
+    field = s.Field("string", max_length=10)
+    for value in ("a\x00b", "x\ud800", "\udfff"):
+        assert s.validate(value, field, path="name")[0]["issue"] == "invalid_character"
+    assert s.validate("\U0001f600 ok", field) == []
+    assert s.json_schema(field, "write")["pattern"] == "^[^\\x00]*$"
+    assert "pattern" not in s.json_schema(s.Field("string", enum=["a"]), "write")
+
+
+def test_pattern_is_enforced_whole_and_declared_anchored():
+    field = s.Field("string", pattern="[A-Za-z]{2}")
+    assert s.json_schema(field, "write")["pattern"] == "^(?:[A-Za-z]{2})$"
+    assert s.validate("BE", field) == []
+    for value in ("BEL", "B", "BE\n"):
+        assert s.validate(value, field)[0]["issue"] == "invalid_format"
+
+
+def _every_day(*years):
+    for year in years:
+        day = datetime.date(year, 1, 1)
+        while day.year == year:
+            yield day
+            if day == datetime.date.max:
+                return
+            day += datetime.timedelta(days=1)
+
+
+def test_date_pattern_is_the_calendar_from_1900_to_9999():
+    pattern = re.compile(s.DATE_PATTERN)
+    for day in _every_day(1900, 1904, 2000, 2024, 2100, 9999):
+        assert pattern.fullmatch(day.isoformat()), day
+    for text in (
+        "1900-02-29",
+        "2100-02-29",
+        "2023-02-29",
+        "2026-04-31",
+        "2026-13-01",
+        "1899-12-31",
+    ):
+        assert not pattern.fullmatch(text), text
+        with pytest.raises(ts.TimestampError):
+            ts.parse_date(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(f"^{s.TIMESTAMP_PATTERN}$", fullmatch=True))
+def test_every_timestamp_the_pattern_admits_is_read(text):
+    ts.parse_timestamp(text)
+    ts.parse_span(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(f"^{s.SPAN_PATTERN}$", fullmatch=True))
+def test_every_filter_bound_the_pattern_admits_is_read(text):
+    ts.parse_span(text, "Pacific/Kiritimati")
+
+
+def test_timestamp_pattern_edges():
+    pattern = re.compile(s.TIMESTAMP_PATTERN)
+    for text in (
+        "1901-01-01T00:00:00+14:00",
+        "9998-12-31T23:59:59-12:00",
+        "2024-02-29T10:00:00.123456789Z",
+        "2026-01-31T10:00:00+05:45",
+    ):
+        assert pattern.fullmatch(text), text
+        ts.parse_timestamp(text)
+    for text in (
+        "2026-01-31T10:00:00",  # no offset
+        "2026-01-31T10:00:00+14:01",
+        "2026-01-31T10:00:00-12:30",
+        "2026-01-31T24:00:00Z",
+        "2026-01-31T23:59:60Z",
+        "1900-01-01T00:00:00+00:01",  # 1899 in UTC
+    ):
+        assert not pattern.fullmatch(text), text
