@@ -8,4 +8,5 @@ from . import test_webhook_api
 from . import test_webhook_inbound_security
 from . import test_webhook_endpoint_security
 from . import test_webhook_api_security
+from . import test_webhook_api_retry
 from . import test_webhook_hardening

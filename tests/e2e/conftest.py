@@ -56,12 +56,6 @@ def odoo_shell(code):
 
 
 @pytest.fixture(scope="session")
-def shell():
-    """`odoo_shell`, for the tests that prepare data as an administrator."""
-    return odoo_shell
-
-
-@pytest.fixture(scope="session")
 def admin_session(odoo_url, odoo_db):
     """A requests.Session logged in through /web/session/authenticate."""
     session = requests.Session()

@@ -12,9 +12,12 @@ The failures are real PostgreSQL ones, on a real server: a concurrent
 transaction of the test updating the row the request waits for (the request
 fails in its route), or a trigger that fails once after the route answered
 (in Odoo's pre-commit work, or at COMMIT itself, which Odoo does not retry).
-Needs ODOO_DSN (see conftest.py).
+An inbound webhook stored by the queued intake (a statement of its own) is
+accepted once too. Needs ODOO_DSN (see conftest.py).
 """
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -23,13 +26,14 @@ import uuid
 import psycopg2
 import pytest
 import requests
+from conftest import odoo_shell as shell
 from psycopg2 import sql
 
 TIMEOUT = 120
 
 
 @pytest.fixture(scope="module")
-def client(shell):
+def client():
     """A salesman with an API key of their own (so that the rate-limit
     counter of the user is this file's alone), a customer and a product."""
     marker = uuid.uuid4().hex
@@ -308,3 +312,61 @@ def test_request_failing_at_commit_frees_its_key(odoo_url, client, db, fail_once
         odoo_url, client, "POST", path, headers={"Idempotency-Key": key, "X-Request-Id": retry_id}
     )
     assert_answered_once(odoo_url, client, db, path, key, retry_id, retry, hits_before)
+
+
+WEBHOOK_SECRET = "whsec_e2e_retry_secret"
+
+
+@pytest.fixture(scope="module")
+def queued_source():
+    """A generic-scheme source that stores events for the processing cron
+    (queued intake) and does nothing with them; its slug and the cron's id."""
+    slug = f"e2e-retry-{uuid.uuid4().hex[:10]}"
+    marker = uuid.uuid4().hex
+    out = shell(
+        "source = env['webhook.source'].create({"
+        f"'name': {slug!r}, 'slug': {slug!r}, 'scheme': 'generic', "
+        f"'signature_header': 'X-Signature', 'secret': {WEBHOOK_SECRET!r}, "
+        "'handler': 'none', 'processing': 'async'})\n"
+        f"print('{marker}', source.id, env.ref('my_webhooks.webhook_event_cron').id)\n"
+    )
+    for line in out.splitlines():
+        if line.startswith(marker):
+            source_id, cron_id = line.split()[1:]
+            return slug, int(source_id), int(cron_id)
+    raise RuntimeError(f"no source in odoo shell output: {out[-500:]}")
+
+
+def test_queued_webhook_retried_by_odoo_is_accepted_once(odoo_url, db, fail_once, queued_source):
+    """The queued intake stores the event in a statement of its own, then
+    wakes the cron in the request's transaction; when that fails on a
+    serialization error (a cron run updating its row, here injected), Odoo
+    runs the intake again: it must answer "accepted", not "duplicate" of the
+    event its first try stored, and count no duplicate."""
+    slug, source_id, cron_id = queued_source
+    with db.cursor() as cur:  # no trigger pending: the intake makes one
+        cur.execute("DELETE FROM ir_cron_trigger WHERE cron_id = %s", [cron_id])
+    fired = fail_once("ir_cron_trigger", "NEW.cron_id = TG_ARGV[0]::int", [cron_id])
+    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": "e2e.retry"}).encode()
+    signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    request_id = f"e2e-retry-{uuid.uuid4().hex}"
+    response = requests.post(
+        f"{odoo_url}/api/v1/webhooks/{slug}",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Signature": f"sha256={signature}",
+            "X-Request-Id": request_id,
+        },
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted", response.text
+    assert fired() >= 2, "the first try failed, a retry ran"
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*), sum(duplicate_count) FROM webhook_event WHERE source_id = %s",
+            [source_id],
+        )
+        assert cur.fetchone() == (1, 0)
+    assert log_statuses(db, request_id) == [200]
