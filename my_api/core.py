@@ -669,7 +669,8 @@ def answer_failure(exc):
     """
     ctx = current_context()
     env = request.env
-    if env is not None and not env.cr.closed:
+    usable = env is not None and not env.cr.closed
+    if usable:
         # Odoo rolls back when it closes the cursor, after this answer is
         # built: run the rollback hooks now (the claim is released, the line
         # of an answer not given is forgotten) and get a cursor that works.
@@ -707,7 +708,7 @@ def answer_failure(exc):
     # logged above if at all, as api_endpoint would: Odoo's request handler
     # logs an exception at its `loglevel`, and then without a traceback
     exc.loglevel = logging.DEBUG
-    if env is not None:
+    if usable:
         log_request(error.code)
     return error
 
