@@ -13,6 +13,25 @@ Idempotency-Key: the route claims the key itself, by calling
 access rights, so that a replay only ever answers a call the caller may
 still make (a token that lost its scope, a user who lost a group, gets 403
 and not the stored answer).
+
+Odoo's own retry: on a serialization failure Odoo rolls the request's
+transaction back and runs the whole request again, on the same `request`
+object, up to five times (odoo.service.model.retrying). What the API writes
+on connections of its own is committed at once and so not undone with the
+try that wrote it; each such statement is made safe for the re-run:
+
+- a rate-limit hit counts the client's request once, not each try
+  (`once_per_request`: the ApiContext lives on `request` and outlives a try);
+- an Idempotency-Key claim is released when the request's transaction rolls
+  back (a postrollback hook), so that the next try, or the client's own
+  retry after a failed commit, claims it again; a try whose release failed
+  leaves its claim to the next try, which recognises it by the request's
+  token;
+- a success's request log line is written in the request's transaction, so
+  it is committed with the answer or not at all (an error's, final whatever
+  becomes of the transaction, at once on a side connection); a failure that
+  escapes `api_endpoint` (the commit, every try failed) is answered and
+  logged by ir.http._handle_error (`answer_failure`).
 """
 
 import datetime
@@ -34,7 +53,14 @@ from psycopg2 import errorcodes
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, api, sql_db
-from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import (
+    AccessDenied,
+    AccessError,
+    ConcurrencyError,
+    MissingError,
+    UserError,
+    ValidationError,
+)
 from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -51,6 +77,8 @@ JSON_HEADERS = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Con
 DEFAULT_MAX_BODY_BYTES = 1048576
 KEY_COLUMNS_RE = re.compile(r"^Key \((.+?)\)=\(")
 IDENTIFIER_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# what Odoo runs a request again for (odoo.service.model.retrying)
+RETRIED_EXCEPTIONS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError)
 
 
 @dataclass
@@ -93,7 +121,12 @@ class Credential:
 
 @dataclass
 class ApiContext:
-    """Per-request state, stored on `request.api_context`."""
+    """Per-request state, stored on `request.api_context`.
+
+    One per client request: Odoo keeps `request` when it runs the request
+    again after a serialization failure, so the tries of one request share
+    it (see the module docstring).
+    """
 
     request_id: str
     started: float
@@ -104,6 +137,18 @@ class ApiContext:
     idempotent: bool = False
     idempotency_checked: bool = False
     claim: int | None = None
+    # Names the client request across its tries (X-Request-Id is the client's
+    # choice, not unique): the Idempotency-Key claim is made in its name.
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # results of the side statements already committed for this request (once())
+    done: dict = field(default_factory=dict)
+
+    def once(self, name, func):
+        """`func()` the first time for this client request, its result on
+        the next tries (see once_per_request)."""
+        if name not in self.done:
+            self.done[name] = func()
+        return self.done[name]
 
 
 class ApiError(werkzeug.exceptions.HTTPException):
@@ -129,16 +174,17 @@ class ApiError(werkzeug.exceptions.HTTPException):
 
 
 @contextmanager
-def side_env():
+def side_env(env=None):
     """An environment on a cursor of its own, committed when the block ends.
 
     For bookkeeping that must not share the request's fate: rate counters
     and idempotency claims must be visible to concurrent requests at once,
     the request log and key usage must survive a failed request, and a
     read-only request must stay read-only. Superuser because these rows are
-    the system's own records, written whatever the caller may do.
+    the system's own records, written whatever the caller may do. `env`:
+    see side_execute.
     """
-    with request.env.registry.cursor() as cr:
+    with (env or request.env).registry.cursor() as cr:
         if isinstance(cr, sql_db.Cursor):
             # A cursor of its own, which has sent nothing yet: psycopg2 then
             # opens its transaction with "BEGIN ISOLATION LEVEL READ
@@ -260,7 +306,7 @@ class _BookkeepingConnections:
 _bookkeeping = _BookkeepingConnections()
 
 
-def side_execute(query, fetch=False):
+def side_execute(query, fetch=False, env=None):
     """Run one SQL statement (an `odoo.tools.SQL`) in a transaction of its
     own, committed at once; return its first row when `fetch`.
 
@@ -268,14 +314,30 @@ def side_execute(query, fetch=False):
     cost. Under Odoo's test mode, where every cursor is a TestCursor sharing
     the test's transaction, and when this process has as many bookkeeping
     connections open as it may, it runs on a side_env() cursor instead.
+    `env`: the request's environment, for a caller that runs once the
+    request has let go of it (a hook of its cursor); request.env otherwise.
+    A statement whose result must count once per client request goes
+    through once_per_request.
     """
-    if isinstance(request.env.cr, sql_db.Cursor):  # not a TestCursor
-        result = _bookkeeping.execute(request.env.cr.dbname, query, fetch)
+    env = env or request.env
+    if isinstance(env.cr, sql_db.Cursor):  # not a TestCursor
+        result = _bookkeeping.execute(env.cr.dbname, query, fetch)
         if result is not None:
             return result[0]
-    with side_env() as env:
-        env.cr.execute(query)
-        return env.cr.fetchone() if fetch else None
+    with side_env(env) as side:
+        side.cr.execute(query)
+        return side.cr.fetchone() if fetch else None
+
+
+def once_per_request(name, func):
+    """Run `func` (a side statement: committed on its own, at once) once per
+    client request of /api/v1, and give its result again to the next tries
+    when Odoo runs the request again after a serialization failure: a
+    rate-limit hit must not count the request once per try. An exception
+    stores nothing (the statement did not commit: the next try runs it).
+    """
+    ctx = current_context()
+    return func() if ctx is None else ctx.once(name, func)
 
 
 def read_committed(cr):
@@ -325,19 +387,51 @@ def request_logged():
 
 
 def log_request(status):
-    """Write the request log line of this request (once)."""
+    """Write the request log line of this request (once), at once on a side
+    connection: for an answer that stands whatever becomes of the request's
+    transaction (an error: the transaction is rolled back anyway, and Odoo
+    does not run the request again)."""
     query = request_log_query(status)
     request_logged()  # even if writing fails: a request is logged at most once
-    if query is None:
-        return
+    if query is not None:
+        _write_log_line(query, request.env, current_context().request_id)
+
+
+def _write_log_line(query, env, request_id):
     try:
-        side_execute(query)
+        side_execute(query, env=env)
     except psycopg2.Error:
         # the log is bookkeeping: never fail or alter the answer because of it
-        _logger.warning(
-            "could not write the /api/v1 request log (request_id=%s)",
-            current_context().request_id,
-        )
+        _logger.warning("could not write the /api/v1 request log (request_id=%s)", request_id)
+
+
+def log_answer(status):
+    """Write the request log line of an answer that stands only if the
+    request's transaction commits (a success, a replay).
+
+    Odoo may still roll that transaction back, to run the request again
+    after a serialization failure or because the commit failed: the line is
+    written in the transaction itself, so that it is committed with the
+    answer or not at all. A read-only transaction cannot hold it: there it
+    is written once the transaction has committed. Either way a rollback
+    lets the next try (or answer_failure) write the line of the answer that
+    the client gets.
+    """
+    query = request_log_query(status)
+    if query is None:
+        return
+    ctx = current_context()
+    env = request.env
+    if env.cr.readonly:
+        env.cr.postcommit.add(lambda: _write_log_line(query, env, ctx.request_id))
+    else:
+        env.cr.execute(query)
+    ctx.logged = True
+
+    def forget():
+        ctx.logged = False
+
+    env.cr.postrollback.add(forget)
 
 
 def new_request_id():
@@ -564,6 +658,61 @@ def translate_exception(exc, env=None):
     return None
 
 
+def answer_failure(exc):
+    """The answer to an /api/v1 request whose failure escaped api_endpoint
+    (see ir.http._handle_error): every try Odoo made failed on a
+    serialization error, the commit failed, or something after the route
+    raised. Whatever the route answered was not committed: nothing of the
+    request is applied. A concurrency failure is a 409 to retry, an error
+    of the ORM what api_endpoint answers for it, anything else a 500; it is
+    the request's log line.
+    """
+    ctx = current_context()
+    env = request.env
+    usable = env is not None and not env.cr.closed
+    if usable:
+        # Odoo rolls back when it closes the cursor, after this answer is
+        # built: run the rollback hooks now (the claim is released, the line
+        # of an answer not given is forgotten) and get a cursor that works.
+        env.cr.rollback()
+    # Odoo turns any failure of an authentication method into AccessDenied;
+    # ours refuses with ApiErrors, so an AccessDenied hides an internal error
+    translated = None if isinstance(exc, AccessDenied) else translate_exception(exc)
+    if isinstance(exc, RETRIED_EXCEPTIONS):
+        _logger.info(
+            "/api/v1 request not applied, concurrent changes (request_id=%s): %s",
+            ctx.request_id,
+            exc,
+        )
+        error = ApiError(
+            409,
+            "the request conflicted with concurrent changes and was not applied; retry it",
+            "conflict",
+            headers={"Retry-After": "1"},
+        )
+    elif translated is not None:
+        error = translated
+    else:
+        _logger.error(
+            "/api/v1 internal error, request_id=%s %s %s",
+            ctx.request_id,
+            request.httprequest.method,
+            request.httprequest.path,
+            exc_info=exc,
+        )
+        error = ApiError(
+            500,
+            f"internal error; quote request id {ctx.request_id} to the administrator",
+            "internal_error",
+        )
+    # logged above if at all, as api_endpoint would: Odoo's request handler
+    # logs an exception at its `loglevel`, and then without a traceback
+    exc.loglevel = logging.DEBUG
+    if usable:
+        log_request(error.code)
+    return error
+
+
 class _IdempotentReplay(Exception):
     """Raised by idempotency_checkpoint() to answer with the stored response."""
 
@@ -615,9 +764,10 @@ def _idempotency_claim(ctx):
     digest.update(request_body(max_body_bytes()))
     with side_env() as env:
         row_id, stored = env["api.idempotency.key"]._claim(
-            ctx.credential.bucket, key, digest.hexdigest()
+            ctx.credential.bucket, key, digest.hexdigest(), ctx.token
         )
     if stored is None:
+        _release_on_rollback(row_id)
         return row_id, None
     headers = [*JSON_HEADERS, ("X-Request-Id", ctx.request_id), ("Idempotent-Replayed", "true")]
     headers.extend(ctx.headers.items())
@@ -625,10 +775,28 @@ def _idempotency_claim(ctx):
     return None, Response(stored["body"], status=stored["status"], headers=headers)
 
 
-def _idempotency_release(row_id):
-    if row_id:
-        with side_env() as env:
-            env["api.idempotency.key"]._release(row_id)
+def _release_on_rollback(row_id):
+    """Release the claim `row_id` when the request's transaction rolls back.
+
+    The claim is committed at once, the answer stored in the request's
+    transaction: if that transaction does not commit (an error, a try that
+    Odoo runs again, a failed commit), the key must be free again for the
+    next try or for the client's retry, not look in progress for
+    STALE_CLAIM_MINUTES. After a commit the hook is dropped (and the
+    release would delete nothing: it spares a claim that holds an answer).
+    """
+    env = request.env  # gone from `request` when the cursor closes
+    query = env["api.idempotency.key"]._release_query(row_id)
+
+    def release():
+        try:
+            side_execute(query, env=env)
+        except psycopg2.Error:
+            # the next try still takes its own claim over (by the request's
+            # token); another request waits for the claim to go stale
+            _logger.warning("could not release an Idempotency-Key claim (row %s)", row_id)
+
+    env.cr.postrollback.add(release)
 
 
 def api_endpoint(func=None, *, idempotent=True):
@@ -660,7 +828,7 @@ def api_endpoint(func=None, *, idempotent=True):
             try:
                 response = func(*args, **kwargs)
             except _IdempotentReplay as replay:
-                log_request(replay.response.status_code)
+                log_answer(replay.response.status_code)
                 return replay.response
             if idempotent and not ctx.idempotency_checked and _idempotency_key_sent(ctx):
                 raise RuntimeError(
@@ -673,11 +841,10 @@ def api_endpoint(func=None, *, idempotent=True):
                 request.env["api.idempotency.key"]._complete(
                     ctx.claim, response.status_code, response.get_data(as_text=True), kept
                 )
-            log_request(response.status_code)
+            log_answer(response.status_code)
             return response
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            _idempotency_release(ctx.claim)
-            raise  # let Odoo retry the whole request
+        except RETRIED_EXCEPTIONS:
+            raise  # let Odoo retry the whole request (the claim is released on rollback)
         except Exception as exc:
             api_exc = translate_exception(exc)
             if api_exc is None:
@@ -692,8 +859,7 @@ def api_endpoint(func=None, *, idempotent=True):
                     f"internal error; quote request id {ctx.request_id} to the administrator",
                     "internal_error",
                 )
-            _idempotency_release(ctx.claim)
-            log_request(api_exc.code)
+            log_request(api_exc.code)  # the claim is released on rollback
             raise api_exc from None
 
     return wrapper

@@ -183,6 +183,7 @@ E2E_URL="http://127.0.0.1:$HTTP_PORT"
 if "$PY" scripts/wait_http.py "$E2E_URL/web/health" 90; then
     ODOO_URL="$E2E_URL" ODOO_DB="$DB" ODOO_LOGIN=admin ODOO_PASSWORD=admin \
         ODOO_SHELL="$PY -m odoo shell ${DBARGS[*]} -d $DB --no-http --log-level warn" \
+        ODOO_DSN="host=$PGDATA port=$PGPORT user=odoo dbname=$DB" \
         run_pytest e2e tests/e2e
 else
     echo "The Odoo server did not answer on $E2E_URL; see $LOGS/e2e-server.log" >&2

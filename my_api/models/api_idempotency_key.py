@@ -7,10 +7,15 @@ request's own transaction, atomically with the business change it reports:
 either both are committed or neither. It is a row of its own
 (`api.idempotency.response`), inserted, never an update of the claim: the
 request's transaction took its snapshot before the claim was committed and
-cannot see (let alone update) the claim row. A request that fails releases
-its claim, so the client can retry with the same key; a claim left behind
-by a crashed worker is taken over after STALE_CLAIM_MINUTES. Keys expire
-after 24 h.
+cannot see (let alone update) the claim row. A request whose transaction
+rolls back (it failed, or Odoo runs it again after a serialization failure,
+or its commit failed) releases its claim, so the next try or the client's
+retry claims the key again (my_api.core: `_release_on_rollback`). The claim
+is made in the name of the request (`request_token`, the same for all the
+tries of one client request): a try whose claim could not be released
+leaves it to the next try, never to another request. A claim left behind by
+a crashed worker is taken over after STALE_CLAIM_MINUTES. Keys expire after
+24 h.
 """
 
 import json
@@ -35,6 +40,9 @@ class ApiIdempotencyKey(models.Model):
     fingerprint = fields.Char(
         required=True, readonly=True, help="SHA-256 of method, path and body."
     )
+    request_token = fields.Char(
+        readonly=True, help="The request that claimed the key (the same for all its tries)."
+    )
     created_at = fields.Datetime(required=True, readonly=True)
     expires_at = fields.Datetime(required=True, readonly=True, index=True)
 
@@ -43,8 +51,10 @@ class ApiIdempotencyKey(models.Model):
     )
 
     @api.model
-    def _claim(self, bucket, key, fingerprint):
-        """Claim `key`; return (row id, None) or (None, stored response).
+    def _claim(self, bucket, key, fingerprint, token):
+        """Claim `key` for the request `token`; return (row id, None) or
+        (None, stored response). A claim of `token` still in progress is
+        its own, left by an earlier try of the request: it is returned.
 
         Must run on a cursor of its own that is committed right after, so
         that the claim is visible to concurrent requests.
@@ -68,8 +78,9 @@ class ApiIdempotencyKey(models.Model):
         cr.execute(
             SQL(
                 """
-                INSERT INTO api_idempotency_key (bucket, key, fingerprint, created_at, expires_at)
-                VALUES (%s, %s, %s, now() at time zone 'utc',
+                INSERT INTO api_idempotency_key
+                       (bucket, key, fingerprint, request_token, created_at, expires_at)
+                VALUES (%s, %s, %s, %s, now() at time zone 'utc',
                         now() at time zone 'utc' + make_interval(hours => %s))
                 ON CONFLICT (bucket, key) DO NOTHING
                 RETURNING id
@@ -77,6 +88,7 @@ class ApiIdempotencyKey(models.Model):
                 bucket,
                 key,
                 fingerprint,
+                token,
                 KEY_TTL_HOURS,
             )
         )
@@ -86,7 +98,7 @@ class ApiIdempotencyKey(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT k.fingerprint, r.status, r.body, r.headers
+                SELECT k.id, k.fingerprint, k.request_token, r.status, r.body, r.headers
                   FROM api_idempotency_key k
                   LEFT JOIN api_idempotency_response r ON r.key_id = k.id
                  WHERE k.bucket = %s AND k.key = %s
@@ -100,13 +112,15 @@ class ApiIdempotencyKey(models.Model):
             raise ApiError(
                 409, "a request with this Idempotency-Key just finished; retry", "conflict"
             )
-        stored_fingerprint, status, body, headers = found
+        row_id, stored_fingerprint, stored_token, status, body, headers = found
         if stored_fingerprint != fingerprint:
             raise ApiError(
                 422,
                 "this Idempotency-Key was already used with another request body or path",
                 "idempotency_key_reused",
             )
+        if status is None and stored_token == token:
+            return row_id, None
         if status is None:
             raise ApiError(
                 409,
@@ -133,16 +147,16 @@ class ApiIdempotencyKey(models.Model):
         )
 
     @api.model
-    def _release(self, row_id):
-        """Forget a claim whose request failed (on a cursor of its own)."""
-        self.env.cr.execute(
-            SQL(
-                """
-                DELETE FROM api_idempotency_key k WHERE k.id = %s
-                   AND NOT EXISTS (SELECT 1 FROM api_idempotency_response r WHERE r.key_id = k.id)
-                """,
-                row_id,
-            )
+    def _release_query(self, row_id):
+        """The statement that forgets a claim whose request did not commit
+        (run on a connection of its own, my_api.core.side_execute). A claim
+        that holds an answer stays."""
+        return SQL(
+            """
+            DELETE FROM api_idempotency_key k WHERE k.id = %s
+               AND NOT EXISTS (SELECT 1 FROM api_idempotency_response r WHERE r.key_id = k.id)
+            """,
+            row_id,
         )
 
     @api.autovacuum

@@ -5,10 +5,13 @@ from odoo.tools import SQL
 class ApiRequestLog(models.Model):
     """One line per /api/v1 request: who, what, how it ended, how long.
 
-    No secrets and no bodies. Written in a transaction of its own at the end
-    of the request (failed requests are logged too). What is logged is set
-    by the system parameter my_api.request_log (all / errors / none) and
-    kept my_api.request_log_days days (default 30).
+    No secrets and no bodies. Written at the end of the request, one line
+    per client request with the status it was answered: a success in the
+    request's own transaction (committed with the answer, or not at all when
+    Odoo runs the request again or its commit fails), an error in a
+    transaction of its own (failed requests are logged too). What is logged
+    is set by the system parameter my_api.request_log (all / errors / none)
+    and kept my_api.request_log_days days (default 30).
     """
 
     _name = "api.request.log"
@@ -30,7 +33,9 @@ class ApiRequestLog(models.Model):
 
     @api.model
     def _insert_query(self, values):
-        """The INSERT of one log line (run by my_api.core.side_execute).
+        """The INSERT of one log line (see my_api.core.log_request and
+        log_answer). Dated when it is written, the end of the request: in
+        the request's transaction, now() would be when that began.
 
         The path is the client's (percent-decoded): PostgreSQL refuses the
         NUL characters it may hold, which the log shows as U+FFFD."""
@@ -39,7 +44,8 @@ class ApiRequestLog(models.Model):
             """
                 INSERT INTO api_request_log (create_date, method, path, status, duration_ms,
                        user_id, auth_method, credential, request_id, ip)
-                VALUES (now() at time zone 'utc', %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (statement_timestamp() at time zone 'utc',
+                        %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
             values["method"],
             values["path"],

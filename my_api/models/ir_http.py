@@ -27,12 +27,22 @@ import logging
 import threading
 import time
 
+import werkzeug.exceptions
+
 from odoo import api, models, tools
 from odoo.http import request
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
-from ..core import ApiError, Credential, ensure_context, log_request, side_execute
+from ..core import (
+    ApiError,
+    Credential,
+    answer_failure,
+    current_context,
+    ensure_context,
+    log_request,
+    side_execute,
+)
 from ..lib.ratelimit import Usage, address_bucket, reset_after, tightest, window_start
 
 DEFAULT_APIKEY_CACHE_TTL = 30
@@ -178,8 +188,23 @@ class IrHttp(models.AbstractModel):
 
         Every bucket of `_api_rate_buckets` is enforced, so a user who mints
         more keys gets no more requests; the headers describe the bucket
-        that binds first. All buckets are counted in one statement.
+        that binds first. All buckets are counted in one statement, once per
+        client request: when Odoo runs the request again after a
+        serialization failure, the next tries reuse the first one's counts
+        (committed at once, they are not undone with it).
         """
+        usages = ctx.once("rate_limit", lambda: self._api_count_hits(credential))
+        if not usages:
+            return
+        usage = tightest(usages)
+        ctx.headers.update(usage.headers())
+        if usage.exceeded:
+            raise _rate_limited(usage, usage.name)
+
+    @api.model
+    def _api_count_hits(self, credential):
+        """Count a request of `credential` in its buckets and record the use
+        of its API key (side statements); return the Usage of each bucket."""
         buckets = self._api_rate_buckets(credential)
         usage_key = (self.env.cr.dbname, credential.key_id)
         now_mono = time.monotonic()
@@ -187,7 +212,7 @@ class IrHttp(models.AbstractModel):
             now_mono - _key_usage_written.get(usage_key, -KEY_USAGE_INTERVAL) >= KEY_USAGE_INTERVAL
         )
         if not buckets and not touch_key:
-            return
+            return []
         now = time.time()
         usages = []
         if buckets:
@@ -213,12 +238,7 @@ class IrHttp(models.AbstractModel):
                 )
             )
             _key_usage_written[usage_key] = now_mono
-        if not usages:
-            return
-        usage = tightest(usages)
-        ctx.headers.update(usage.headers())
-        if usage.exceeded:
-            raise _rate_limited(usage, usage.name)
+        return usages
 
     @api.model
     def _api_anonymous_rate_limit(self):
@@ -285,6 +305,18 @@ class IrHttp(models.AbstractModel):
         hits = self.env["api.rate.counter"]._count(bucket, start)
         if hits >= limit:
             raise _address_limited(Usage("address", limit, ANONYMOUS_RATE_WINDOW, hits + 1, reset))
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """An /api/v1 request whose failure escaped api_endpoint (a commit
+        that failed, a serialization failure on every try: see
+        my_api.core.answer_failure) gets the API's JSON answer and its log
+        line, not Odoo's HTML error page."""
+        if current_context() is not None and not isinstance(
+            exception, werkzeug.exceptions.HTTPException
+        ):
+            return answer_failure(exception)
+        return super()._handle_error(exception)
 
     @classmethod
     def _api_check_session_csrf(cls):

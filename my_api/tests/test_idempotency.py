@@ -153,19 +153,19 @@ class TestIdempotency(ApiCase):
                 read_committed(side1)
                 row_id, stored = api.Environment(side1, SUPERUSER_ID, {})[
                     "api.idempotency.key"
-                ]._claim(bucket, key, "fp")
+                ]._claim(bucket, key, "fp", "request-1")
                 side1.commit()  # the claim is committed at once
                 self.assertTrue(row_id)
                 self.assertIsNone(stored)
                 twin = api.Environment(side2, SUPERUSER_ID, {})["api.idempotency.key"]
                 read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
-                    twin._claim(bucket, key, "fp")
+                    twin._claim(bucket, key, "fp", "request-2")
                 self.assertEqual(caught.exception.code, 409)
                 side2.rollback()
                 read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
-                    twin._claim(bucket, key, "other-fp")
+                    twin._claim(bucket, key, "other-fp", "request-2")
                 self.assertEqual(caught.exception.code, 422)
                 side2.rollback()
                 api.Environment(request_cr, SUPERUSER_ID, {})["api.idempotency.key"]._complete(
@@ -173,7 +173,7 @@ class TestIdempotency(ApiCase):
                 )
                 request_cr.commit()
                 read_committed(side2)
-                row_id2, stored = twin._claim(bucket, key, "fp")
+                row_id2, stored = twin._claim(bucket, key, "fp", "request-3")
                 self.assertIsNone(row_id2)
                 self.assertEqual(stored["status"], 201)
                 self.assertEqual(stored["headers"], {"Location": "/x"})

@@ -36,6 +36,7 @@ whole request), and would not see that original to count the duplicate on.
 import json
 import logging
 import re
+from functools import partial
 
 import psycopg2
 from psycopg2 import errors
@@ -48,6 +49,7 @@ from odoo.tools import SQL
 from odoo.addons.my_api.core import (
     API_PREFIX,
     ApiError,
+    once_per_request,
     read_committed,
     request_log_query,
     request_logged,
@@ -627,13 +629,17 @@ class WebhookSource(models.Model):
         one created, in the request's transaction (then the cron is notified
         after its commit). Were that commit to fail, the sender's retry,
         answered as a duplicate, creates it; without a retry the event waits
-        for the cron's next regular run.
+        for the cron's next regular run. When Odoo runs the request again
+        after a serialization failure (waking the cron can meet one), the
+        next try reuses the statement's result (once_per_request): the event
+        its first try stored is this request's, not a duplicate.
         """
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
         # the answer is 200 from here on, new event or duplicate: its request
         # log line goes in the same statement
         log = request_log_query(200)
-        new_id, pending, original_state = side_execute(
+        store = partial(
+            side_execute,
             SQL(
                 """
                 WITH %s,
@@ -655,6 +661,7 @@ class WebhookSource(models.Model):
             ),
             fetch=True,
         )
+        new_id, pending, original_state = once_per_request("webhook_store_queued", store)
         if log:
             request_logged()
         # A duplicate of an event still waiting wakes the cron too: its

@@ -14,7 +14,7 @@ import time
 
 from odoo import api, models
 
-from odoo.addons.my_api.core import ApiError, current_context, side_execute
+from odoo.addons.my_api.core import ApiError, current_context, once_per_request, side_execute
 from odoo.addons.my_api.lib import schema as s
 from odoo.addons.my_api.models.api_resource import eq, ilike
 
@@ -153,17 +153,20 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     def _api_count_write(self):
         """Count one endpoint write against the user's write bucket, with the
         request rate limit's counters (a row per bucket and window, shared by
-        all workers, counted in a transaction of its own); 429 beyond."""
+        all workers, counted in a transaction of its own, once per client
+        request: not again when Odoo runs the request again); 429 beyond."""
         limit = self._api_write_limit()
         if limit <= 0 or current_context() is None:
             return
         now = time.time()
         window_start = int(now // WRITE_WINDOW * WRITE_WINDOW)
         start = datetime.datetime.fromtimestamp(window_start, datetime.UTC).replace(tzinfo=None)
-        query = self.env["api.rate.counter"]._hit_query(
-            f"webhook-endpoint-write:user:{self.env.uid}", start
+        bucket = f"webhook-endpoint-write:user:{self.env.uid}"
+        counter = self.env["api.rate.counter"]
+        hits = once_per_request(
+            "webhook_endpoint_write",
+            lambda: side_execute(counter._hit_query(bucket, start), fetch=True)[0],
         )
-        hits = side_execute(query, fetch=True)[0]
         if hits > limit:
             reset = max(1, window_start + WRITE_WINDOW - int(now))
             raise ApiError(

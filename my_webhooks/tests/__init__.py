@@ -8,5 +8,6 @@ from . import test_webhook_api
 from . import test_webhook_inbound_security
 from . import test_webhook_endpoint_security
 from . import test_webhook_api_security
+from . import test_webhook_api_retry
 from . import test_webhook_hardening
 from . import test_webhook_worker

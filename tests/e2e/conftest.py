@@ -2,7 +2,11 @@
 
 Environment (set by scripts/test.sh): ODOO_URL, ODOO_DB, ODOO_LOGIN,
 ODOO_PASSWORD, and ODOO_SHELL, the command line of `odoo shell` on the same
-database (used to prepare data the way an administrator would).
+database (used to prepare data the way an administrator would). Optional:
+ODOO_DSN, a libpq connection string to that database as the server's own
+database user (`host=... port=... user=... dbname=...`), for the tests that
+need a transaction of their own next to the server's (holding a row lock,
+reading the bookkeeping tables as committed); they are skipped without it.
 """
 
 import os
@@ -87,3 +91,17 @@ def api_key():
         if line.startswith(marker):
             return line[len(marker) :]
     raise RuntimeError(f"no key in odoo shell output: {out[-500:]}")
+
+
+@pytest.fixture
+def db():
+    """A psycopg2 connection to the test database (ODOO_DSN), autocommit."""
+    dsn = os.environ.get("ODOO_DSN")
+    if not dsn:
+        pytest.skip("ODOO_DSN unset: no direct connection to the test database")
+    import psycopg2  # noqa: PLC0415 - only the tests that need it import it
+
+    connection = psycopg2.connect(dsn)
+    connection.autocommit = True
+    yield connection
+    connection.close()
