@@ -9,3 +9,4 @@ from . import test_webhook_inbound_security
 from . import test_webhook_endpoint_security
 from . import test_webhook_api_security
 from . import test_webhook_hardening
+from . import test_webhook_cron_wakeup
