@@ -9,7 +9,9 @@ wakes with `ir.cron._trigger()`:
   LOCKED` in a transaction of its own (the cron commits after each
   event), so any number of cron workers (or servers) can run side by side
   and an event is never handled twice at once; a worker that dies
-  releases its lock and the event is due again;
+  releases its lock and the event is due again. A run of the cron that
+  finds only locked due events (a duplicate being counted on one) waits
+  for them briefly, or wakes the cron again (see `_claim_due`);
 - the handler runs in a savepoint of that transaction: on success the event
   is `done` (handler changes and state commit together); on failure the
   handler's changes are rolled back, the event is `failed` with the error,
@@ -26,6 +28,8 @@ import json
 import logging
 import traceback
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -38,6 +42,8 @@ _logger = logging.getLogger(__name__)
 RETRY_DELAYS = (30, 120, 600, 3600, 4 * 3600, 12 * 3600)
 CRON_BATCH = 500  # events processed by one cron run before it re-triggers itself
 ERROR_LIMIT = 4000
+# how long the cron waits for a due event another transaction holds (see _claim_due)
+CLAIM_LOCK_TIMEOUT = "2s"
 DEFAULT_RETENTION_DAYS = 30
 
 
@@ -96,33 +102,82 @@ class WebhookEvent(models.Model):
     # ------------------------------------------------------------- claiming
 
     @api.model
-    def _claim_due(self, event_id=None):
+    def _claim_due(self, event_id=None, wait=False):
         """Lock and return one due event (or the given one, if due), or an
-        empty recordset when none is free."""
+        empty recordset when none is.
+
+        Rows another transaction holds are skipped (SKIP LOCKED): claimers
+        never queue behind each other. With `wait` (the cron), a due row
+        that is locked is waited for, up to CLAIM_LOCK_TIMEOUT, when no due
+        row is free; LockNotAvailable is raised if it is still locked then.
+
+        Why the cron must not skip a locked row and stop: Odoo runs one run
+        of a cron job at a time (it locks the job), so the lock is not
+        another run's. It is a duplicate's: `_webhook_count_duplicate`
+        updates the event in the duplicate's request, which holds the row
+        until it commits. That duplicate's intake found the trigger that
+        woke this run still pending, so it made none; the run deleted that
+        trigger as it started (ir.cron `_clear_schedule`). Had the run
+        skipped the row and found nothing else, no trigger would be left
+        and the event would wait for the cron's regular run (10 minutes).
+        The run waits for the row instead (a request holds it for
+        milliseconds) and takes it.
+
+        The row is read again once locked (READ COMMITTED): if it is no
+        longer due (processed by a Reprocess that held it), the claim
+        starts over, as other rows may have been freed meanwhile.
+        """
+        cr = self.env.cr
         restrict = SQL("AND id = %s", event_id) if event_id else SQL()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM webhook_event
-                 WHERE (state = 'received' OR (state = 'failed' AND next_attempt_at <= %s))
-                   %s
-                 ORDER BY id
-                 LIMIT 1
-                 FOR NO KEY UPDATE SKIP LOCKED
-                """,
+        while True:
+            due = SQL(
+                "(state = 'received' OR (state = 'failed' AND next_attempt_at <= %s))",
                 fields.Datetime.now(),
-                restrict,
             )
-        )
-        row = self.env.cr.fetchone()
+            cr.execute(
+                SQL(
+                    """
+                    SELECT id FROM webhook_event
+                     WHERE %s %s
+                     ORDER BY id
+                     LIMIT 1
+                     FOR NO KEY UPDATE SKIP LOCKED
+                    """,
+                    due,
+                    restrict,
+                )
+            )
+            row = cr.fetchone()
+            if row or not wait:
+                break
+            # none free: is one due but locked?
+            cr.execute(SQL("SELECT id FROM webhook_event WHERE %s ORDER BY id LIMIT 1", due))
+            busy = cr.fetchone()
+            if not busy:
+                break
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", CLAIM_LOCK_TIMEOUT))
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM webhook_event WHERE id = %s AND %s FOR NO KEY UPDATE",
+                        busy[0],
+                        due,
+                    ),
+                    log_exceptions=False,
+                )
+                row = cr.fetchone()
+                cr.execute(SQL("SET LOCAL lock_timeout TO DEFAULT"))
+            if row:
+                break
         return self.browse(row[0] if row else ())
 
     @api.model
-    def _process_one(self, event_id=None):
+    def _process_one(self, event_id=None, wait=False):
         """Claim one due event (or the given one, if due) and process it in
-        the current transaction. Return True if an event was processed."""
+        the current transaction. Return True if an event was processed.
+        `wait`: see `_claim_due`."""
         # handlers run as superuser (module docstring), whoever calls
-        event = self.sudo()._claim_due(event_id)
+        event = self.sudo()._claim_due(event_id, wait=wait)
         if not event:
             return False
         event._process_locked()
@@ -132,19 +187,33 @@ class WebhookEvent(models.Model):
     def _cron_process(self):
         """Cron: process due events, each in a transaction of its own at
         READ COMMITTED (intake counts duplicates on these rows meanwhile),
-        until none is due or the cron's time is up."""
+        until none is due or the cron's time is up.
+
+        A due event still locked after CLAIM_LOCK_TIMEOUT (a request that
+        hangs after counting a duplicate, a slow handler run by Reprocess)
+        ends the run with a trigger for a new one, notified at once: the
+        next run waits for it again. While such a lock lasts the cron thus
+        runs once per CLAIM_LOCK_TIMEOUT, neither spinning nor leaving the
+        event to its regular run should the holder roll back.
+        """
         done = 0
+        cron = self.env.ref("my_webhooks.webhook_event_cron")
         # ends the cron's own bookkeeping transaction: READ COMMITTED must be
         # the first statement of the next one
         time_left = self.env["ir.cron"]._commit_progress(0)
         while done < CRON_BATCH and time_left > 0:
             read_committed(self.env.cr)
-            if not self._process_one():
+            try:
+                if not self._process_one(wait=True):
+                    return done
+            except errors.LockNotAvailable:
+                _logger.info("inbound webhook events due but locked: processing them later")
+                cron._trigger()
                 return done
             done += 1
             time_left = self.env["ir.cron"]._commit_progress(1)
         # more may be due: let the next run (right away) take them
-        self.env.ref("my_webhooks.webhook_event_cron")._trigger()
+        cron._trigger()
         return done
 
     @api.autovacuum

@@ -623,7 +623,11 @@ class WebhookSource(models.Model):
         visible, keeps a starting cron run from deleting it (its first step)
         before then, so that run sees the event. A trigger already being
         deleted by a running job is locked, hence skipped, and a new one is
-        made. The request log line of the
+        made. Seeing the event is not enough to take it: a duplicate being
+        counted holds its row (see `_webhook_count_duplicate`), and that
+        duplicate made no trigger either, having found this one pending; the
+        run waits for such a row rather than skip it (webhook.event
+        `_claim_due`). The request log line of the
         delivery (status 200: the event is stored whatever follows) is
         written by the same statement. Only when no trigger is pending is
         one created, in the request's transaction (then the cron is notified
@@ -681,6 +685,9 @@ class WebhookSource(models.Model):
         DUPLICATE_LOCK_TIMEOUT, then gives up rather than keep the sender
         waiting (the answer is the same either way). The original may be
         gone (events are deleted before digests): nothing is counted then.
+        The count holds the row until this request commits: a cron run that
+        finds it locked meanwhile waits for it (webhook.event `_claim_due`),
+        as this duplicate, seeing a trigger pending, woke no run of its own.
         """
         self.ensure_one()
         cr = self.env.cr

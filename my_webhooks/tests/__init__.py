@@ -11,3 +11,4 @@ from . import test_webhook_api_security
 from . import test_webhook_api_retry
 from . import test_webhook_hardening
 from . import test_webhook_worker
+from . import test_webhook_cron_wakeup
