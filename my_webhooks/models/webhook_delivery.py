@@ -5,7 +5,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, TRANSACTION_STATUS_IDLE
 
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import ValidationError
@@ -326,22 +326,20 @@ class WebhookDelivery(models.Model):
         return self.env.cr.fetchall()
 
     @api.model
-    def _claim_row(self, delivery_id):
-        """Lock this row if it is still due on an active endpoint and no one
-        else holds it; return what sending it needs, or None."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT d.id, d.event_id, d.event, d.payload, d.attempt_count, e.write_date
-                   FROM webhook_delivery d
-                   JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                   WHERE d.id = %s AND d.state IN %s AND d.next_attempt_at <= %s AND e.active
-                   FOR NO KEY UPDATE OF d SKIP LOCKED""",
-                delivery_id,
-                DUE_STATES,
-                _now(),
-            )
+    def _claim_row_query(self, delivery_id):
+        """The query that locks this row if it is still due on an active
+        endpoint and no one else holds it, and returns what sending it needs
+        (run by the lane as the first statement of the attempt)."""
+        return SQL(
+            """SELECT d.id, d.event_id, d.event, d.payload, d.attempt_count, e.write_date
+               FROM webhook_delivery d
+               JOIN webhook_endpoint e ON e.id = d.endpoint_id
+               WHERE d.id = %s AND d.state IN %s AND d.next_attempt_at <= %s AND e.active
+               FOR NO KEY UPDATE OF d SKIP LOCKED""",
+            delivery_id,
+            DUE_STATES,
+            _now(),
         )
-        return self.env.cr.dictfetchone()
 
     @api.model
     def _endpoint_settings(self, endpoint_id):
@@ -393,15 +391,14 @@ class WebhookDelivery(models.Model):
             return outbound.Result(None, 0, error=f"cannot send: {_describe(exc)}")
 
     @api.model
-    def _record_attempt(self, row, result, started, settings):
+    def _record_attempt_query(self, row, result, started, settings):
         """The attempt log line and the row's new state, in one statement
-        (the row is locked by the caller). Returns the new state."""
+        (the row is locked by the caller): (query, new state)."""
         attempt_no = (row["attempt_count"] or 0) + 1
         vals = _outcome(result, attempt_no, settings["schedule"], settings["max_attempts"])
         now = fields.Datetime.now()
-        self.env.cr.execute(
-            SQL(
-                """WITH attempt AS (
+        query = SQL(
+            """WITH attempt AS (
                        INSERT INTO webhook_delivery_attempt
                            (delivery_id, attempt_no, date, duration_ms, status_code, error,
                             response_excerpt, create_uid, create_date, write_uid, write_date)
@@ -414,17 +411,16 @@ class WebhookDelivery(models.Model):
                           last_status_code = %(status)s, last_error = %(last_error)s,
                           write_uid = %(uid)s, write_date = %(now)s
                     WHERE id = %(id)s""",
-                id=row["id"],
-                no=attempt_no,
-                started=started,
-                ms=result.duration_ms,
-                status=result.status or 0,
-                error=result.error or None,
-                excerpt=result.excerpt or None,
-                uid=self.env.uid,
-                now=now,
-                **vals,
-            )
+            id=row["id"],
+            no=attempt_no,
+            started=started,
+            ms=result.duration_ms,
+            status=result.status or 0,
+            error=result.error or None,
+            excerpt=result.excerpt or None,
+            uid=self.env.uid,
+            now=now,
+            **vals,
         )
         _logger.info(
             "Webhook %s to %s: attempt %s -> %s",
@@ -433,7 +429,7 @@ class WebhookDelivery(models.Model):
             attempt_no,
             result.status or result.error,
         )
-        return vals["state"]
+        return query, vals["state"]
 
     @api.model
     def _feedback_needed(self, settings, result):
@@ -636,25 +632,6 @@ class _Batch:
                     self.queue.append(endpoint_id)
             self.changed.notify_all()
 
-    def next_row(self, Delivery, endpoint_id):
-        """Lock the endpoint's next due row (by the lane holding the endpoint):
-        candidates are read CANDIDATES at a time, then locked one by one;
-        those taken or delivered by another worker meanwhile are passed."""
-        candidates = self.candidates[endpoint_id]
-        while True:
-            if not candidates:
-                due = Delivery._due_ids(
-                    endpoint_id, self.position.get(endpoint_id), self.tried[endpoint_id]
-                )
-                if not due:
-                    return None
-                candidates.extend(due)
-                last_id, last_at = due[-1]
-                self.position[endpoint_id] = (last_at, last_id)
-            row = Delivery._claim_row(candidates.popleft()[0])
-            if row:
-                return row
-
     def give_back(self, endpoint_id, within, row, keep, due_again):
         delivery_id = row["id"] if row else None
         with self.changed:
@@ -694,10 +671,17 @@ _UNUSABLE_ENDPOINT = {
 
 
 class _Lane:
-    """One lane of a batch, run in a thread of its own: its own cursor (one
-    for the whole lane; one per attempt under Odoo's test mode, where every
-    cursor shares the test's transaction and lock), its own Transport, and
-    the settings of the endpoints it served."""
+    """One lane of a batch, run in a thread of its own: its own cursor, its
+    own Transport, and the settings of the endpoints it served.
+
+    Each attempt is a transaction of its own, in two round trips: the BEGIN
+    and the claim of the row, then the recorded outcome and the COMMIT (the
+    lane's connection is in autocommit mode and sends each pair in one
+    message: Odoo's cursor would add a BEGIN and a COMMIT of their own, and
+    a round trip is most of an attempt's cost on a busy database). Under
+    Odoo's test mode, where every cursor is a test cursor sharing the test's
+    transaction and lock, the lane opens one per attempt and commits it.
+    """
 
     def __init__(self, registry, uid, batch, allow_list):
         self.registry = registry
@@ -706,6 +690,7 @@ class _Lane:
         self.allow_list = allow_list
         self.settings = {}  # endpoint id -> _endpoint_settings()
         self.cr = None
+        self.manual = False  # autocommit connection, transactions by hand
 
     def run(self):
         threading.current_thread().dbname = self.registry.db_name
@@ -719,42 +704,71 @@ class _Lane:
         finally:
             self.close()
 
+    # ------------------------------------------------------- transactions
     def env(self):
         if self.cr is None:
             self.cr = self.registry.cursor()
-            if isinstance(self.cr, sql_db.Cursor):
-                # every transaction of the lane at READ COMMITTED: a row another
-                # worker has just delivered and committed is re-checked and
-                # skipped instead of raising a serialization error
+            self.manual = isinstance(self.cr, sql_db.Cursor)
+            if self.manual:
+                # READ COMMITTED: a row another worker has just delivered and
+                # committed is re-checked and skipped instead of raising a
+                # serialization error (also for the transactions psycopg2
+                # opens itself, see feedback())
                 self.cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                self.cr.connection.autocommit = True
         # sudo: the worker is the system delivering its own outbox; what it
         # writes (attempts, states, endpoint status) enqueues nothing
         return api.Environment(self.cr, self.uid, {NO_ENQUEUE: True}, su=True)
 
-    def end_transaction(self, commit):
-        if self.cr is None:
-            return
-        if commit:
-            # the attempt's outcome is durable before the next row is taken;
-            # this also releases the row's lock
-            self.cr.commit()
+    def begin(self, query):
+        """Run `query` as the first statement of a new transaction."""
+        if self.manual:
+            self.cr.execute(SQL("BEGIN ISOLATION LEVEL READ COMMITTED; %s", query))
         else:
-            self.cr.rollback()
-        if not isinstance(self.cr, sql_db.Cursor):
+            self.cr.execute(query)
+
+    def commit(self, query):
+        """Run `query` and commit: the attempt's outcome is durable, and the
+        row's lock released, before the next row is taken."""
+        if self.manual:
+            self.cr.execute(SQL("%s; COMMIT", query))
+        else:
+            self.cr.execute(query)
+            self.cr.commit()
             self.close()  # a test cursor holds the test's lock: give it back
 
-    def close(self):
-        if self.cr is not None:
-            self.cr.close()
-            self.cr = None
+    def rollback(self):
+        if self.cr is None:
+            return
+        if not self.manual:
+            self.cr.rollback()
+            self.close()
+        elif self.cr.connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+            self.cr.execute(SQL("ROLLBACK"))
 
+    def close(self):
+        if self.cr is None:
+            return
+        cr, self.cr = self.cr, None
+        if self.manual and not cr.closed:
+            try:
+                if cr.connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+                    cr.execute(SQL("ROLLBACK"))
+                cr.connection.autocommit = False  # as the pool lends it
+            except Exception:
+                # a connection in an unknown state must not go back to the pool
+                cr.connection.close()
+        cr.close()
+
+    # ----------------------------------------------------------- attempts
     def turn(self, transport, endpoint_id, within):
-        """One attempt, a transaction of its own: claim the endpoint's next
-        due row, post it, record the outcome, commit."""
-        row, keep, due_again, committed, tell = None, False, False, False, False
+        """One attempt: claim the endpoint's next due row, post it, record
+        the outcome and commit; then, if its status changes, tell the
+        endpoint."""
+        row, keep, due_again, tell = None, False, False, False
         try:
             Delivery = self.env()["webhook.delivery"]
-            row = self.batch.next_row(Delivery, endpoint_id)
+            row = self.claim_next(Delivery, endpoint_id)
             if row:
                 settings = self.settings.get(endpoint_id)
                 if (
@@ -762,19 +776,19 @@ class _Lane:
                     or settings["write_date"] != row["write_date"]
                     or (settings["valid_until"] and settings["valid_until"] <= _now())
                 ):
+                    Delivery.env.invalidate_all()  # an autocommit cursor keeps its cache
                     settings = self.settings[endpoint_id] = self.endpoint_settings(
                         Delivery, endpoint_id
                     )
                 started = fields.Datetime.now()
                 result = Delivery._post_row(transport, settings, row)
-                state = Delivery._record_attempt(row, result, started, settings)
+                query, state = Delivery._record_attempt_query(row, result, started, settings)
+                tell = settings["feedback"] and Delivery._feedback_needed(settings, result)
+                self.commit(query)
                 # an endpoint disabled meanwhile (failing for too long) has no
                 # row to claim next time: it leaves the queue then
                 keep = not result.timed_out and result.status != 410
                 due_again = state in DUE_STATES
-                tell = settings["feedback"] and Delivery._feedback_needed(settings, result)
-            self.end_transaction(commit=True)
-            committed = True
             if tell:
                 self.feedback(endpoint_id, settings, result)
         except Exception:
@@ -782,29 +796,61 @@ class _Lane:
             # database failed; leave this endpoint for the next batch
             _logger.exception("Webhook endpoint %s: delivery failed", endpoint_id)
             keep = False
+            try:
+                self.rollback()
+            except Exception:
+                self.close()
         finally:
-            if not committed:
-                try:
-                    self.end_transaction(commit=False)
-                except Exception:
-                    self.close()
             self.batch.give_back(endpoint_id, within, row, keep, due_again)
+
+    def claim_next(self, Delivery, endpoint_id):
+        """Lock the endpoint's next due row, in a new transaction (the lane
+        holds the endpoint: its candidates are its own). Candidates are read
+        CANDIDATES at a time, then locked one by one; those taken or
+        delivered by another worker meanwhile are passed."""
+        batch = self.batch
+        candidates = batch.candidates[endpoint_id]
+        while True:
+            if not candidates:
+                due = Delivery._due_ids(
+                    endpoint_id, batch.position.get(endpoint_id), batch.tried[endpoint_id]
+                )
+                if not due:
+                    return None
+                candidates.extend(due)
+                last_id, last_at = due[-1]
+                batch.position[endpoint_id] = (last_at, last_id)
+            self.begin(Delivery._claim_row_query(candidates.popleft()[0]))
+            row = self.cr.dictfetchone()
+            if row:
+                return row
+            self.rollback()
+            Delivery = self.env()["webhook.delivery"]  # a test cursor is a new one
 
     def feedback(self, endpoint_id, settings, result):
         """Tell the endpoint, in a transaction of its own once the attempt is
         committed and its row released: a transaction deleting the endpoint
         holds it while it waits for its rows, so updating it while holding
-        a row would deadlock."""
+        a row would deadlock. A plain ORM transaction (rare: when the
+        status changes)."""
         try:
             Delivery = self.env()["webhook.delivery"]
+            if self.manual:
+                self.cr.connection.autocommit = False
+            Delivery.env.invalidate_all()
             if Delivery._lock_endpoint(endpoint_id):
                 Delivery._endpoint_feedback(settings, result)
-            self.end_transaction(commit=True)
+            self.cr.commit()
         except Exception:
             # the attempt is recorded; only the endpoint's status is not
             _logger.exception("Webhook endpoint %s: status not updated", endpoint_id)
             self.settings.pop(endpoint_id, None)
-            self.end_transaction(commit=False)
+            self.cr.rollback()
+        finally:
+            if self.manual:
+                self.cr.connection.autocommit = True
+            else:
+                self.close()
 
     @staticmethod
     def endpoint_settings(Delivery, endpoint_id):
@@ -821,7 +867,7 @@ class _Lane:
     def refresh(self):
         try:
             self.batch.add(self.env()["webhook.delivery"]._due_endpoints())
-            self.end_transaction(commit=False)
+            self.rollback()
         except Exception:
             _logger.exception("Webhook delivery: cannot look for due endpoints")
             self.close()
