@@ -105,3 +105,34 @@ def db():
     connection.autocommit = True
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def rpc(odoo_url, api_key):
+    """Call a model method through JSON-2 as the administrator's API key."""
+    def call(model, method, **kwargs):
+        response = requests.post(
+            f"{odoo_url}/json/2/{model}/{method}",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json=kwargs,
+            timeout=120,
+        )
+        assert response.status_code == 200, response.text[:1000]
+        return response.json()
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def api(odoo_url, api_key):
+    """Call /api/v1 with the administrator's API key; returns the response."""
+    def call(method, path, body=None):
+        return requests.request(
+            method,
+            f"{odoo_url}/api/v1{path}",
+            headers={"Authorization": f"Bearer {api_key}"},
+            json=body,
+            timeout=60,
+        )
+
+    return call

@@ -16,7 +16,6 @@ from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
 WAIT = 30
 
@@ -87,35 +86,6 @@ def wait_for(predicate, timeout=WAIT):
             return True
         time.sleep(0.2)
     return predicate()
-
-
-@pytest.fixture(scope="module")
-def rpc(odoo_url, api_key):
-    def call(model, method, **kwargs):
-        response = requests.post(
-            f"{odoo_url}/json/2/{model}/{method}",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json=kwargs,
-            timeout=120,
-        )
-        assert response.status_code == 200, response.text[:1000]
-        return response.json()
-
-    return call
-
-
-@pytest.fixture(scope="module")
-def api(odoo_url, api_key):
-    def call(method, path, body=None):
-        return requests.request(
-            method,
-            f"{odoo_url}/api/v1{path}",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json=body,
-            timeout=60,
-        )
-
-    return call
 
 
 @pytest.fixture(scope="module")

@@ -42,21 +42,6 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def rpc(odoo_url, api_key):
-    def call(model, method, **kwargs):
-        response = requests.post(
-            f"{odoo_url}/json/2/{model}/{method}",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json=kwargs,
-            timeout=120,
-        )
-        assert response.status_code == 200, response.text[:1000]
-        return response.json()
-
-    return call
-
-
-@pytest.fixture(scope="module")
 def setup(tag, receiver):
     """The manager (only extra group: Webhooks / Manager) and their API key;
     an administrator's endpoint; loopback allowed as a webhook target."""

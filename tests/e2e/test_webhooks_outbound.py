@@ -24,7 +24,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 from standardwebhooks.webhooks import Webhook
 
 WAIT = 60  # seconds to wait for something the server should do soon
@@ -95,35 +94,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def rpc(odoo_url, api_key):
-    def call(model, method, **kwargs):
-        response = requests.post(
-            f"{odoo_url}/json/2/{model}/{method}",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json=kwargs,
-            timeout=120,
-        )
-        assert response.status_code == 200, response.text[:1000]
-        return response.json()
-
-    return call
-
-
-@pytest.fixture(scope="module")
-def api(odoo_url, api_key):
-    def call(method, path, body=None):
-        return requests.request(
-            method,
-            f"{odoo_url}/api/v1{path}",
-            headers={"Authorization": f"Bearer {api_key}"},
-            json=body,
-            timeout=60,
-        )
-
-    return call
 
 
 @pytest.fixture(scope="module")
