@@ -260,7 +260,11 @@ class ApiResource(models.AbstractModel):
             self._api_check_operation(operation)
         if operation == "batch":
             items = body.get("items") if isinstance(body, dict) else None
-            ops = {item.get("op") for item in items or () if isinstance(item, dict)}
+            ops = {
+                item.get("op")
+                for item in items or ()
+                if isinstance(item, dict) and isinstance(item.get("op"), str)
+            }
             accesses = [access for op, access in BATCH_ACCESS if op in ops]
         else:
             accesses = [OPERATION_ACCESS[operation]]
@@ -658,7 +662,8 @@ class ApiResource(models.AbstractModel):
         }
         problems = []
         for index, item in enumerate(body["items"]):
-            item_spec = item_specs.get(item.get("op"))
+            op = item.get("op")
+            item_spec = item_specs.get(op) if isinstance(op, str) else None
             if item_spec is None:
                 problems.append(
                     {

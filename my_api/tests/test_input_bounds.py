@@ -104,6 +104,15 @@ class TestInputBounds(ApiCase):
 
     # ------------------------------------------------------------- body
     @mute_logger("odoo.addons.my_api.core", "odoo.sql_db")
+    def test_batch_item_op_of_any_json_type_is_400(self):
+        """A batch item's `op` that is an object, a list or a number (the
+        fuzzer's first guess) is a 400 naming it, not a 500."""
+        for op in ({"a": 1}, ["create"], 7, None):
+            body = {"items": [{"op": op, "data": {}}]}
+            response = self.api("POST", "/api/v1/orders/batch", key=self.key, body=body)
+            self.assertFieldError(response, "items[0].op")
+
+    @mute_logger("odoo.addons.my_api.core", "odoo.sql_db")
     def test_body_ids_beyond_int4_are_400(self):
         body = dict(self.order_body(), partner_id=INT4_MAX + 1)
         error = self.assertFieldError(
