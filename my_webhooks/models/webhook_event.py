@@ -123,6 +123,13 @@ class WebhookEvent(models.Model):
         The run waits for the row instead (a request holds it for
         milliseconds) and takes it.
 
+        Waiting here rather than making each holder of the row keep a
+        trigger for it: the cron is the one place that knows a run is
+        ending with a due event left, whoever holds it (a duplicate's
+        count, a Reprocess, a handler run from a shell), and intake keeps
+        its single statement. Re-triggering at once without waiting would
+        spin the cron for as long as the lock lasts.
+
         The row is read again once locked (READ COMMITTED): if it is no
         longer due (processed by a Reprocess that held it), the claim
         starts over, as other rows may have been freed meanwhile.
