@@ -484,7 +484,9 @@ class WebhookDelivery(models.Model):
         jitter put them after the run) would wait for the cron's interval.
         And a trigger in the future is only seen when a cron worker polls,
         about once a minute: an alarm in this process notifies them at that
-        time (ALARMS; it is set once this transaction commits).
+        time (ALARMS; it is set once this transaction commits), also when a
+        trigger found pending is due already (a cron run that started in
+        the same second leaves it behind, see below).
         """
         cr = self.env.cr
         cr.execute(
@@ -500,7 +502,13 @@ class WebhookDelivery(models.Model):
         if at is None or not cron:
             return
         now = _now()
+        # Whole seconds, rounded up: a cron run clears the triggers due when
+        # it starts to the second (call_at <= now without microseconds), so
+        # a trigger at 12:00:00.5 would outlive the run it starts and wake
+        # nobody again.
         at = max(at, now)
+        if at.microsecond:
+            at = at.replace(microsecond=0) + datetime.timedelta(seconds=1)
         # A trigger pending at or before `at` does: the run it starts leaves
         # the next one. SKIP LOCKED: the triggers a starting cron run is
         # deleting (its first step, committed at its end) are locked, and
@@ -517,17 +525,14 @@ class WebhookDelivery(models.Model):
             )
         )
         row = cr.fetchone()
-        if row:
-            wake_at = row[0]
-        else:
-            # due now: a trigger at the current second, the cron workers are
-            # notified after commit; later: at that time
-            cron._trigger(at if at > now else None)
-            wake_at = at
-        if wake_at > now:
-            dbname = cr.dbname
-            ring_at = wake_at.replace(tzinfo=datetime.timezone.utc).timestamp() + 0.2
-            cr.postcommit.add(lambda: ALARMS.set(dbname, ring_at, lambda: _notify_cron(dbname)))
+        wake_at = row[0] if row else at
+        if not row:
+            cron._trigger(at)
+        # Wake the cron workers then (at once if that trigger is due already:
+        # nothing says a run is coming for it), once this transaction commits.
+        dbname = cr.dbname
+        ring_at = max(wake_at, now).replace(tzinfo=datetime.timezone.utc).timestamp() + 0.2
+        cr.postcommit.add(lambda: ALARMS.set(dbname, ring_at, lambda: _notify_cron(dbname)))
 
     # ------------------------------------------------------------- actions
     def action_resend(self):
