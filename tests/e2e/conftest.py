@@ -44,7 +44,9 @@ def odoo_shell(code):
     """Run Python `code` in `odoo shell` on the test database; return stdout."""
     result = subprocess.run(
         shlex.split(os.environ["ODOO_SHELL"]),
-        input=code + "\nenv.cr.commit()\n",
+        # signal_changes: servers running against the database drop the
+        # caches (system parameters, rate policies) the code has changed
+        input=code + "\nenv.cr.commit()\nenv.registry.signal_changes()\n",
         capture_output=True,
         text=True,
         timeout=180,

@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from conftest import odoo_shell
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,7 +46,7 @@ FUZZ_BUDGET = 540  # seconds: the run takes about three minutes on two cores
 
 
 @pytest.fixture(scope="module")
-def fuzz_key():
+def fuzz_key(odoo_url):
     """The API key of the sandboxed fuzz user; the rate limit lifted."""
     marker = uuid.uuid4().hex
     out = odoo_shell(
@@ -88,6 +89,12 @@ print("{marker}" + key)
     lines = [line for line in out.splitlines() if line.startswith(marker)]
     assert len(lines) == 2, out[-500:]
     old_rate_limit, key = (line[len(marker) :] for line in lines)
+    # the running server sees the lifted limit (no stale cached parameter):
+    # an unlimited user's answers carry no RateLimit fields
+    bearer = {"Authorization": f"Bearer {key}"}
+    me = requests.get(f"{odoo_url}/api/v1/me", headers=bearer, timeout=30)
+    assert me.status_code == 200, me.text
+    assert "RateLimit-Limit" not in me.headers, dict(me.headers)
     yield key
     odoo_shell(
         f"""
