@@ -62,7 +62,11 @@ class OAuth2Controller(http.Controller):
 
     @http.route(
         "/.well-known/oauth-authorization-server",
-        type="http", auth="public", methods=["GET"], csrf=False, save_session=False,
+        type="http",
+        auth="public",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
         readonly=True,
     )
     def metadata(self, **_params):

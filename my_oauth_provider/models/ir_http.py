@@ -27,8 +27,9 @@ class IrHttp(models.AbstractModel):
         # One query on every authenticated request: the token with what
         # decides whether it still works (the same conditions as
         # oauth.token._oauth_access_active, which the UI and introspection use).
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT t.user_id, t.scope, t.access_expires_at, c.identifier,
                    t.revoked IS NOT TRUE AND t.access_expires_at > %(now)s
                        AND u.active AND c.active,
@@ -38,9 +39,10 @@ class IrHttp(models.AbstractModel):
               JOIN oauth_client c ON c.id = t.client_id
              WHERE t.access_token_hash = %(hash)s
             """,
-            now=fields.Datetime.now(),
-            hash=lib.hash_secret(token),
-        ))
+                now=fields.Datetime.now(),
+                hash=lib.hash_secret(token),
+            )
+        )
         row = self.env.cr.fetchone()
         if row is None:
             return None

@@ -32,16 +32,18 @@ class OauthAuthorizationCode(models.Model):
 
     @api.model
     def _oauth_create(self, code, client, user, redirect_uri, scopes, challenge, method):
-        return self.create({
-            "code_hash": lib.hash_secret(code),
-            "client_id": client.id,
-            "user_id": user.id,
-            "redirect_uri": redirect_uri,
-            "scope": lib.scope_string(scopes),
-            "code_challenge": challenge,
-            "code_challenge_method": method if challenge else False,
-            "expires_at": fields.Datetime.now() + datetime.timedelta(seconds=CODE_LIFETIME),
-        })
+        return self.create(
+            {
+                "code_hash": lib.hash_secret(code),
+                "client_id": client.id,
+                "user_id": user.id,
+                "redirect_uri": redirect_uri,
+                "scope": lib.scope_string(scopes),
+                "code_challenge": challenge,
+                "code_challenge_method": method if challenge else False,
+                "expires_at": fields.Datetime.now() + datetime.timedelta(seconds=CODE_LIFETIME),
+            }
+        )
 
     @api.model
     def _oauth_find(self, code):
@@ -62,7 +64,9 @@ class OauthAuthorizationCode(models.Model):
         if self.used_at:
             _logger.warning(
                 "OAuth2 authorization code #%s of client %s presented again: "
-                "revoking the tokens it gave", self.id, client.identifier,
+                "revoking the tokens it gave",
+                self.id,
+                client.identifier,
             )
             self.token_ids._oauth_revoke_families()
             return False

@@ -30,13 +30,16 @@ class OauthClient(models.Model):
     )
     has_secret = fields.Boolean(compute="_compute_has_secret", string="Secret Set")
     client_type = fields.Selection(
-        [("confidential", "Confidential (server side, holds a secret)"),
-         ("public", "Public (browser or mobile app, no secret, PKCE)")],
+        [
+            ("confidential", "Confidential (server side, holds a secret)"),
+            ("public", "Public (browser or mobile app, no secret, PKCE)"),
+        ],
         required=True,
         default="confidential",
     )
     allow_authorization_code = fields.Boolean(
-        string="Authorization Code", default=True,
+        string="Authorization Code",
+        default=True,
         help="A user signs in to Odoo and consents; the application acts as that user.",
     )
     allow_client_credentials = fields.Boolean(
@@ -44,7 +47,8 @@ class OauthClient(models.Model):
         help="The application acts as the Odoo user set below, without anyone signing in.",
     )
     allow_refresh_token = fields.Boolean(
-        string="Refresh Tokens", default=True,
+        string="Refresh Tokens",
+        default=True,
         help="Authorization-code clients get a refresh token, rotated on every use.",
     )
     redirect_uris = fields.Text(
@@ -95,8 +99,13 @@ class OauthClient(models.Model):
     def _compute_active_token_count(self):
         now = fields.Datetime.now()
         groups = self.env["oauth.token"]._read_group(
-            [("client_id", "in", self.ids), ("revoked", "=", False),
-             "|", ("access_expires_at", ">", now), ("refresh_expires_at", ">", now)],
+            [
+                ("client_id", "in", self.ids),
+                ("revoked", "=", False),
+                "|",
+                ("access_expires_at", ">", now),
+                ("refresh_expires_at", ">", now),
+            ],
             ["client_id"],
             ["__count"],
         )

@@ -36,15 +36,20 @@ class OauthGrant(models.Model):
         if grant:
             grant.scope = lib.scope_string(lib.parse_scopes(grant.scope) + list(scopes))
         else:
-            self.create({"user_id": user.id, "client_id": client.id,
-                         "scope": lib.scope_string(scopes)})
+            self.create(
+                {"user_id": user.id, "client_id": client.id, "scope": lib.scope_string(scopes)}
+            )
 
     def action_revoke(self):
         """Forget the consent and revoke the tokens the user gave the client."""
         for grant in self:
             self.env["oauth.token"].search(
-                [("user_id", "=", grant.user_id.id), ("client_id", "=", grant.client_id.id),
-                 ("revoked", "=", False), ("grant_type", "!=", "client_credentials")]
+                [
+                    ("user_id", "=", grant.user_id.id),
+                    ("client_id", "=", grant.client_id.id),
+                    ("revoked", "=", False),
+                    ("grant_type", "!=", "client_credentials"),
+                ]
             )._oauth_revoke()
         self.unlink()
         return True

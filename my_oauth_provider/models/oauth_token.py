@@ -46,9 +46,11 @@ class OauthToken(models.Model):
     )
     scope = fields.Char(readonly=True)
     grant_type = fields.Selection(
-        [("authorization_code", "Authorization Code"),
-         ("client_credentials", "Client Credentials"),
-         ("refresh_token", "Refresh Token")],
+        [
+            ("authorization_code", "Authorization Code"),
+            ("client_credentials", "Client Credentials"),
+            ("refresh_token", "Refresh Token"),
+        ],
         required=True,
         readonly=True,
     )
@@ -58,11 +60,14 @@ class OauthToken(models.Model):
         readonly=True, help="When the refresh token was exchanged for a new one."
     )
     family = fields.Char(
-        required=True, index=True, readonly=True,
+        required=True,
+        index=True,
+        readonly=True,
         help="Tokens descending from one authorization share a family.",
     )
     family_issued_at = fields.Datetime(
-        required=True, readonly=True,
+        required=True,
+        readonly=True,
         help="When the first token of the family was issued: the family can be refreshed "
         "for my_oauth_provider.refresh_family_days (90) days from then.",
     )
@@ -73,8 +78,12 @@ class OauthToken(models.Model):
     revoked = fields.Boolean(readonly=True, index=True)
     revoked_at = fields.Datetime(readonly=True)
     state = fields.Selection(
-        [("active", "Active"), ("refreshable", "Access Expired, Refreshable"),
-         ("expired", "Expired"), ("revoked", "Revoked")],
+        [
+            ("active", "Active"),
+            ("refreshable", "Access Expired, Refreshable"),
+            ("expired", "Expired"),
+            ("revoked", "Revoked"),
+        ],
         compute="_compute_state",
     )
 
@@ -85,19 +94,19 @@ class OauthToken(models.Model):
         """On upgrade, rows from before `family_issued_at` get the oldest
         issue left of their family, before the column becomes required."""
         cr = self.env.cr
-        if table_exists(cr, self._table) and not column_exists(
-            cr, self._table, "family_issued_at"
-        ):
+        if table_exists(cr, self._table) and not column_exists(cr, self._table, "family_issued_at"):
             create_column(cr, self._table, "family_issued_at", "timestamp")
-            cr.execute(SQL(
-                """
+            cr.execute(
+                SQL(
+                    """
                 UPDATE oauth_token t
                    SET family_issued_at = f.issued_at
                   FROM (SELECT family, min(create_date) AS issued_at
                           FROM oauth_token GROUP BY family) f
                  WHERE t.family = f.family
                 """
-            ))
+                )
+            )
         return super()._auto_init()
 
     @api.depends("client_id", "user_id")
@@ -113,8 +122,12 @@ class OauthToken(models.Model):
                 token.state = "revoked"
             elif token.access_expires_at and token.access_expires_at > now:
                 token.state = "active"
-            elif (token.refresh_token_hash and not token.refresh_used_at
-                  and token.refresh_expires_at and token.refresh_expires_at > now):
+            elif (
+                token.refresh_token_hash
+                and not token.refresh_used_at
+                and token.refresh_expires_at
+                and token.refresh_expires_at > now
+            ):
                 token.state = "refreshable"
             else:
                 token.state = "expired"
@@ -164,8 +177,10 @@ class OauthToken(models.Model):
         """`my_oauth_provider.refresh_family_days`: how long a family can be
         refreshed, counted from its first token (90 when unset or not a
         positive whole number)."""
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            "my_oauth_provider.refresh_family_days"
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("my_oauth_provider.refresh_family_days")
         )
         return lib.positive_int(value, lib.DEFAULT_REFRESH_FAMILY_DAYS)
 
@@ -202,20 +217,22 @@ class OauthToken(models.Model):
                 now + datetime.timedelta(seconds=client.refresh_token_lifetime),
                 family_issued_at + datetime.timedelta(days=self._oauth_refresh_family_days()),
             )
-        return self.create({
-            "access_token_hash": lib.hash_secret(token["access_token"]),
-            "refresh_token_hash": lib.hash_secret(refresh) if refresh else False,
-            "client_id": client.id,
-            "user_id": user.id,
-            "scope": lib.scope_string(token.get("scope")),
-            "grant_type": grant_type,
-            "access_expires_at": now + datetime.timedelta(seconds=int(token["expires_in"])),
-            "refresh_expires_at": refresh_expires_at,
-            "family": family,
-            "family_issued_at": family_issued_at,
-            "parent_id": parent.id if parent else False,
-            "code_id": code.id if code else False,
-        })
+        return self.create(
+            {
+                "access_token_hash": lib.hash_secret(token["access_token"]),
+                "refresh_token_hash": lib.hash_secret(refresh) if refresh else False,
+                "client_id": client.id,
+                "user_id": user.id,
+                "scope": lib.scope_string(token.get("scope")),
+                "grant_type": grant_type,
+                "access_expires_at": now + datetime.timedelta(seconds=int(token["expires_in"])),
+                "refresh_expires_at": refresh_expires_at,
+                "family": family,
+                "family_issued_at": family_issued_at,
+                "parent_id": parent.id if parent else False,
+                "code_id": code.id if code else False,
+            }
+        )
 
     def _oauth_consume_refresh(self):
         """Mark this refresh token used unless someone already did; return
@@ -242,7 +259,8 @@ class OauthToken(models.Model):
                          WHERE id = %s AND refresh_used_at IS NULL
                      RETURNING id
                         """,
-                        fields.Datetime.now(), self.id,
+                        fields.Datetime.now(),
+                        self.id,
                     ),
                     log_exceptions=False,
                 )
@@ -270,7 +288,7 @@ class OauthToken(models.Model):
 
     @api.model
     def _oauth_revoke_for_users(self, users):
-        """"Revoke all": every OAuth2 token of these users (server action)."""
+        """ "Revoke all": every OAuth2 token of these users (server action)."""
         self.search([("user_id", "in", users.ids), ("revoked", "=", False)])._oauth_revoke()
 
     def action_revoke(self):
@@ -298,7 +316,11 @@ class OauthToken(models.Model):
     def _gc_dead_tokens(self):
         """Drop tokens that can no longer be used by anyone, after a while."""
         limit = fields.Datetime.now() - datetime.timedelta(days=VACUUM_AFTER_DAYS)
-        self.search([
-            ("access_expires_at", "<", limit),
-            "|", ("refresh_expires_at", "=", False), ("refresh_expires_at", "<", limit),
-        ]).unlink()
+        self.search(
+            [
+                ("access_expires_at", "<", limit),
+                "|",
+                ("refresh_expires_at", "=", False),
+                ("refresh_expires_at", "<", limit),
+            ]
+        ).unlink()

@@ -209,7 +209,9 @@ class OdooRequestValidator(RequestValidator):
             # a rotated refresh token came back: it leaked, end the whole grant
             _logger.warning(
                 "OAuth2 refresh token reuse for client %s, user %s: revoking token family %s",
-                client.client_id, token.user_id.id, token.family,
+                client.client_id,
+                token.user_id.id,
+                token.family,
             )
             token._oauth_revoke_families()
             return False
@@ -246,8 +248,12 @@ class OdooRequestValidator(RequestValidator):
         else:
             user = request.user
         self.env["oauth.token"]._oauth_issue(
-            token, client, user, request.grant_type,
-            parent=parent, code=getattr(request, "oauth_code", None),
+            token,
+            client,
+            user,
+            request.grant_type,
+            parent=parent,
+            code=getattr(request, "oauth_code", None),
         )
 
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
@@ -266,11 +272,14 @@ class OdooRequestValidator(RequestValidator):
         if not found or found.client_id != self._record(request):
             return None  # a client sees only its own tokens
         kind = (
-            "refresh_token" if found.refresh_token_hash == lib.hash_secret(token)
+            "refresh_token"
+            if found.refresh_token_hash == lib.hash_secret(token)
             else "access_token"
         )
-        active = found._oauth_refresh_active() if kind == "refresh_token" else (
-            found._oauth_access_active()
+        active = (
+            found._oauth_refresh_active()
+            if kind == "refresh_token"
+            else (found._oauth_access_active())
         )
         return found._oauth_claims(kind, self.issuer) if active else None
 
@@ -343,13 +352,18 @@ def build_metadata(env, issuer, scopes):
         "scopes_supported": list(scopes),
         "response_modes_supported": ["query"],
         "token_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none",
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
         ],
         "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post", "none",
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
         ],
         "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic", "client_secret_post",
+            "client_secret_basic",
+            "client_secret_post",
         ],
         "service_documentation": f"{issuer}/api/v1/docs",
     }

@@ -19,28 +19,34 @@ class OAuth2Case(ApiCase):
     def setUpClass(cls):
         super().setUpClass()
         Client = cls.env["oauth.client"]
-        cls.service_client = Client.create({
-            "name": "Order sync",
-            "client_type": "confidential",
-            "allow_authorization_code": False,
-            "allow_client_credentials": True,
-            "user_id": cls.salesman.id,
-            "scope": "orders:read partners:read",
-        })
+        cls.service_client = Client.create(
+            {
+                "name": "Order sync",
+                "client_type": "confidential",
+                "allow_authorization_code": False,
+                "allow_client_credentials": True,
+                "user_id": cls.salesman.id,
+                "scope": "orders:read partners:read",
+            }
+        )
         cls.service_secret = cls.set_secret(cls.service_client)
-        cls.web_client = Client.create({
-            "name": "Partner Portal",
-            "client_type": "confidential",
-            "redirect_uris": REDIRECT_URI,
-            "scope": "orders:read orders:write partners:read",
-        })
+        cls.web_client = Client.create(
+            {
+                "name": "Partner Portal",
+                "client_type": "confidential",
+                "redirect_uris": REDIRECT_URI,
+                "scope": "orders:read orders:write partners:read",
+            }
+        )
         cls.web_secret = cls.set_secret(cls.web_client)
-        cls.mobile_client = Client.create({
-            "name": "Mobile App",
-            "client_type": "public",
-            "redirect_uris": "com.example.app:/oauth\nhttp://127.0.0.1:8765/cb",
-            "scope": "orders:read",
-        })
+        cls.mobile_client = Client.create(
+            {
+                "name": "Mobile App",
+                "client_type": "public",
+                "redirect_uris": "com.example.app:/oauth\nhttp://127.0.0.1:8765/cb",
+                "scope": "orders:read",
+            }
+        )
         cls.consenting_user = new_test_user(
             cls.env,
             login="oauth_consenting",

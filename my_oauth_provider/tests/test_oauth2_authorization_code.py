@@ -152,8 +152,11 @@ class TestAuthorizationCode(OAuth2Case):
         self.assertEqual(query["error"], "unsupported_response_type")
 
     def test_public_client_needs_s256_pkce(self):
-        mobile = {"client": self.mobile_client, "redirect_uri": "com.example.app:/oauth",
-                  "scope": "orders:read"}
+        mobile = {
+            "client": self.mobile_client,
+            "redirect_uri": "com.example.app:/oauth",
+            "scope": "orders:read",
+        }
         _target, query = self.redirect_query(
             self.open_authorize(code_challenge=None, code_challenge_method=None, **mobile)
         )

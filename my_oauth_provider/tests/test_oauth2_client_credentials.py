@@ -88,17 +88,20 @@ class TestClientCredentials(OAuth2Case):
             self.post_form(
                 "/oauth2/token", {"scope": "orders:read"}, auth=(ident, self.service_secret)
             ),
-            400, "invalid_request",
+            400,
+            "invalid_request",
         )
         self.assertOAuthError(
             self.url_open("/oauth2/token?grant_type=client_credentials"),
-            400, "invalid_request",
+            400,
+            "invalid_request",
         )
         self.assertOAuthError(
             self.post_form(
                 "/oauth2/token", {"grant_type": "password"}, auth=(ident, self.service_secret)
             ),
-            400, "unsupported_grant_type",
+            400,
+            "unsupported_grant_type",
         )
         self.assertOAuthError(
             self.post_form(
@@ -106,7 +109,8 @@ class TestClientCredentials(OAuth2Case):
                 {"grant_type": "client_credentials", "scope": "orders:write"},
                 auth=(ident, self.service_secret),
             ),
-            400, "invalid_scope",
+            400,
+            "invalid_scope",
         )
         # the web client may not use client credentials
         self.assertOAuthError(
@@ -115,7 +119,8 @@ class TestClientCredentials(OAuth2Case):
                 {"grant_type": "client_credentials"},
                 auth=(self.web_client.identifier, self.web_secret),
             ),
-            400, "unauthorized_client",
+            400,
+            "unauthorized_client",
         )
         issued = self.env["oauth.token"].search([("client_id", "=", self.service_client.id)])
         self.assertFalse(issued)

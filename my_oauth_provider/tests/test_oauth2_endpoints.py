@@ -49,7 +49,8 @@ class TestIntrospectionRevocationMetadata(OAuth2Case):
     def test_revocation_of_an_unknown_or_foreign_token_answers_200_and_changes_nothing(self):
         access = self.client_credentials_token()["access_token"]
         unknown = self.post_form(
-            "/oauth2/revoke", {"token": "oat_unknown"},
+            "/oauth2/revoke",
+            {"token": "oat_unknown"},
             auth=(self.service_client.identifier, self.service_secret),
         )
         self.assertEqual(unknown.status_code, 200, unknown.text)
@@ -85,8 +86,11 @@ class TestIntrospectionRevocationMetadata(OAuth2Case):
         )
         self.assertIn("orders:write", meta["scopes_supported"])
 
-    FORGED = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
-              "X-Forwarded-For": "203.0.113.9"}
+    FORGED = {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+    }
 
     def test_issuer_ignores_forwarded_host(self):
         """Behind a proxy (proxy_mode) a client can send its own
@@ -101,13 +105,20 @@ class TestIntrospectionRevocationMetadata(OAuth2Case):
                 "/.well-known/oauth-authorization-server", headers=self.FORGED
             ).json()
             claims = self.post_form(
-                "/oauth2/introspect", {"token": access},
-                auth=(self.service_client.identifier, self.service_secret), headers=self.FORGED,
+                "/oauth2/introspect",
+                {"token": access},
+                auth=(self.service_client.identifier, self.service_secret),
+                headers=self.FORGED,
             ).json()
             document = self.url_open("/api/v1/openapi.json", headers=self.FORGED).json()
         self.assertEqual(meta["issuer"], base)
-        for key in ("authorization_endpoint", "token_endpoint", "revocation_endpoint",
-                    "introspection_endpoint", "service_documentation"):
+        for key in (
+            "authorization_endpoint",
+            "token_endpoint",
+            "revocation_endpoint",
+            "introspection_endpoint",
+            "service_documentation",
+        ):
             self.assertTrue(meta[key].startswith(f"{base}/"), meta[key])
         self.assertEqual(claims["iss"], base)
         # the OpenAPI document (my_api) names the same server and token URLs

@@ -59,10 +59,13 @@ class TestRefreshRotation(OAuth2Case):
         self.assertOAuthError(widened, 400, "invalid_scope")
 
     def test_refresh_token_of_another_client_is_invalid_grant(self):
-        other = self.env["oauth.client"].create({
-            "name": "Other", "redirect_uris": "https://other.example.com/cb",
-            "scope": "orders:read",
-        })
+        other = self.env["oauth.client"].create(
+            {
+                "name": "Other",
+                "redirect_uris": "https://other.example.com/cb",
+                "scope": "orders:read",
+            }
+        )
         secret = self.set_secret(other)
         response = self.post_form(
             "/oauth2/token",
@@ -96,7 +99,8 @@ class TestRefreshRotation(OAuth2Case):
         self.assertEqual(token.scope, "orders:read")
         self.assertError(
             self.api("GET", "/api/v1/partners", key=second["access_token"]),
-            403, "insufficient_scope",
+            403,
+            "insufficient_scope",
         )
         self.assertEqual(
             self.api("GET", "/api/v1/orders", key=second["access_token"]).status_code, 200
@@ -119,9 +123,7 @@ class TestRefreshRotation(OAuth2Case):
         self.assertEqual(second.json()["scope"], "orders:read")
         # consent forgotten without revoking (a plain delete): nothing to refresh for
         grant.unlink()
-        self.assertOAuthError(
-            self.refresh(second.json()["refresh_token"]), 400, "invalid_grant"
-        )
+        self.assertOAuthError(self.refresh(second.json()["refresh_token"]), 400, "invalid_grant")
 
     def test_refresh_family_absolute_lifetime(self):
         """However often it is refreshed, an authorization ends

@@ -112,6 +112,7 @@ def db():
 @pytest.fixture(scope="module")
 def rpc(odoo_url, api_key):
     """Call a model method through JSON-2 as the administrator's API key."""
+
     def call(model, method, **kwargs):
         response = requests.post(
             f"{odoo_url}/json/2/{model}/{method}",
@@ -128,6 +129,7 @@ def rpc(odoo_url, api_key):
 @pytest.fixture(scope="module")
 def api(odoo_url, api_key):
     """Call /api/v1 with the administrator's API key; returns the response."""
+
     def call(method, path, body=None):
         return requests.request(
             method,

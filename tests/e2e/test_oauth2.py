@@ -380,8 +380,10 @@ def test_concurrent_refresh_one_wins_family_survives(odoo_url, admin_session, cl
         barrier.wait()
         responses.append(
             token_request(
-                odoo_url, clients["web"],
-                grant_type="refresh_token", refresh_token=first["refresh_token"],
+                odoo_url,
+                clients["web"],
+                grant_type="refresh_token",
+                refresh_token=first["refresh_token"],
             )
         )
 
@@ -439,8 +441,10 @@ def test_authorization_code_flow_with_requests_oauthlib(
     assert callback.startswith(REDIRECT_URI) and f"state={state}" in callback
 
     token = app.fetch_token(
-        meta["token_endpoint"], authorization_response=callback,
-        client_secret=secret, timeout=TIMEOUT,
+        meta["token_endpoint"],
+        authorization_response=callback,
+        client_secret=secret,
+        timeout=TIMEOUT,
     )
     assert token["scope"] == ["orders:read"]
     assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 200
@@ -452,8 +456,10 @@ def test_authorization_code_flow_with_requests_oauthlib(
     assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 200
 
     revoked = requests.post(
-        meta["revocation_endpoint"], data={"token": refreshed["refresh_token"]},
-        auth=(identifier, secret), timeout=TIMEOUT,
+        meta["revocation_endpoint"],
+        data={"token": refreshed["refresh_token"]},
+        auth=(identifier, secret),
+        timeout=TIMEOUT,
     )
     assert revoked.status_code == 200
     assert app.get(f"{odoo_url}/api/v1/orders", timeout=TIMEOUT).status_code == 401
