@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README.md, "Test it"; called by .ci/run).
 #
-# Always: installs the pinned test dependencies, runs ruff and pylint-odoo's
+# Always: installs the pinned test dependencies, runs ruff (lint and format) and pylint-odoo's
 # mandatory checks, and the pure-Python tests (tests/unit).
 # When the Python that runs this script can import Odoo 19: starts a
 # throwaway PostgreSQL cluster of its own, installs the three addons into a
@@ -73,6 +73,10 @@ fi
 note "ruff"
 "$PY" -m ruff check --no-cache .
 check ruff $?
+
+note "ruff format (the tree is formatted: ruff format . fixes it)"
+"$PY" -m ruff format --no-cache --check .
+check ruff-format $?
 
 note "pylint-odoo (mandatory checks)"
 "$PY" -m pylint --rcfile=.pylintrc-mandatory my_api my_webhooks my_oauth_provider
