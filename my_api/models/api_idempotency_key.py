@@ -10,7 +10,7 @@ request's transaction took its snapshot before the claim was committed and
 cannot see (let alone update) the claim row. A request whose transaction
 rolls back (it failed, or Odoo runs it again after a serialization failure,
 or its commit failed) releases its claim, so the next try or the client's
-retry claims the key again (my_api.core: `_release_on_rollback`). The claim
+retry claims the key again (my_api.core.idempotency: `_release_on_rollback`). The claim
 is made in the name of the request (`request_token`, the same for all the
 tries of one client request): a try whose claim could not be released
 leaves it to the next try, never to another request. A claim left behind by

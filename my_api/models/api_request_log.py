@@ -33,7 +33,7 @@ class ApiRequestLog(models.Model):
 
     @api.model
     def _insert_query(self, values):
-        """The INSERT of one log line (see my_api.core.log_request and
+        """The INSERT of one log line (see my_api.core.request_log: log_request and
         log_answer). Dated when it is written, the end of the request: in
         the request's transaction, now() would be when that began.
 

@@ -310,7 +310,7 @@ class IrHttp(models.AbstractModel):
     def _handle_error(cls, exception):
         """An /api/v1 request whose failure escaped api_endpoint (a commit
         that failed, a serialization failure on every try: see
-        my_api.core.answer_failure) gets the API's JSON answer and its log
+        my_api.core.endpoint.answer_failure) gets the API's JSON answer and its log
         line, not Odoo's HTML error page."""
         if current_context() is not None and not isinstance(
             exception, werkzeug.exceptions.HTTPException

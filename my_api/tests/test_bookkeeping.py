@@ -7,7 +7,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import _BookkeepingConnections
+from odoo.addons.my_api.core.connections import _BookkeepingConnections
 
 
 @tagged("post_install", "-at_install")

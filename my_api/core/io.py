@@ -1,0 +1,129 @@
+"""The wire format of /api/v1: request bodies in, JSON answers out.
+
+Owns reading the request body (bounded, read once: see `request_body`),
+decoding it as a JSON object, parsing a timestamp sent by a client, and
+rendering ORM values (`to_json_value`) and answers (`json_response`).
+
+Imports my_api.core.context and my_api.core.errors only (its refusals are
+ApiErrors): never the request log, the idempotency machinery or the
+endpoint decorator.
+"""
+
+import datetime
+import json
+
+from odoo.http import Response, request
+
+from ..lib import timestamps
+from ..lib.body import BodyTooLarge, loads, read_limited
+from .context import JSON_HEADERS, ensure_context
+from .errors import ApiError
+
+DEFAULT_MAX_BODY_BYTES = 1048576
+
+
+def to_json_value(value):
+    """Render ORM values in the API's wire format (UTC timestamps with Z)."""
+    if isinstance(value, datetime.datetime):
+        return timestamps.format_timestamp(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _json_default(value):
+    rendered = to_json_value(value)
+    if rendered is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return rendered
+
+
+def json_response(payload, status=200, headers=None):
+    ctx = ensure_context()
+    all_headers = [*JSON_HEADERS, ("X-Request-Id", ctx.request_id)]
+    all_headers.extend(ctx.headers.items())
+    all_headers.extend((headers or {}).items())
+    body = json.dumps(payload, default=_json_default, separators=(",", ":"))
+    return Response(body, status=status, headers=all_headers)
+
+
+def parse_datetime(value, name):
+    """A timestamp with its UTC offset as a naive UTC datetime, or a 400
+    naming `name` (the rules: lib/timestamps.py)."""
+    try:
+        return timestamps.parse_timestamp(value)
+    except timestamps.TimestampError as exc:
+        raise ApiError(
+            400, f"{name} {exc}", "validation_error", [{"field": name, "issue": exc.issue}]
+        ) from None
+
+
+def max_body_bytes():
+    """The largest /api/v1 request body accepted (system parameter)."""
+    value = request.env["ir.config_parameter"].sudo().get_param("my_api.max_body_bytes")
+    try:
+        return max(0, int(value)) if value else DEFAULT_MAX_BODY_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BODY_BYTES
+
+
+def _werkzeug_request():
+    """The werkzeug Request behind Odoo's HTTPRequest. The proxy exposes a
+    fixed list of attributes that lacks `stream`; its `get_data` is the
+    werkzeug request's own bound method, which leads to it."""
+    return request.httprequest.get_data.__self__
+
+
+def request_body(limit):
+    """The raw request body, or 413 when it has more than `limit` bytes.
+
+    A body announced larger than the limit is refused before reading; a
+    chunked one (no Content-Length) is read in chunks and refused as soon as
+    it passes the limit (see lib/body.py), never buffered whole first. The
+    bytes are then cached as werkzeug's get_data(cache=True) caches them, so
+    that everyone after us (the route, the Idempotency-Key fingerprint, a
+    retry of the request after a serialization failure) reads the same body
+    and nobody reads the stream again.
+    """
+    httprequest = request.httprequest
+    length = httprequest.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+    wrapped = _werkzeug_request()
+    if getattr(wrapped, "_cached_data", None) is None:
+        try:
+            wrapped._cached_data = read_limited(wrapped.stream, limit)
+        except BodyTooLarge as exc:
+            raise ApiError(413, str(exc), "payload_too_large") from None
+        except OSError:  # werkzeug's reading of a broken chunked encoding
+            raise ApiError(
+                400, "the request body could not be read (invalid chunked encoding)", "bad_request"
+            ) from None
+    raw = httprequest.get_data(cache=True)
+    if len(raw) > limit:  # read earlier under a larger limit
+        raise ApiError(413, f"request body exceeds {limit} bytes", "payload_too_large")
+    return raw
+
+
+def read_json_body(required=True):
+    """Return the request body decoded as a JSON object, or raise 400/413/415."""
+    httprequest = request.httprequest
+    raw = request_body(max_body_bytes())
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "request body is required (a JSON object)", "bad_request")
+        return {}
+    mimetype = httprequest.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            "send the body as JSON with Content-Type: application/json",
+            "unsupported_media_type",
+        )
+    try:
+        body = loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}", "bad_request") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a JSON object", "bad_request")
+    return body
