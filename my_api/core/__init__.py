@@ -18,7 +18,7 @@ This package re-exports the names the rest of my_api imports from it.
 from .bookkeeping import read_committed, side_env, side_execute
 from .context import API_PREFIX, Credential, current_context, ensure_context, once_per_request
 from .endpoint import answer_failure, api_endpoint
-from .errors import ApiError, translate_exception
+from .errors import ApiError, translate_exception, validation_error
 from .idempotency import idempotency_checkpoint
 from .io import json_response, parse_datetime, read_json_body, request_body, to_json_value
 from .request_log import log_request, request_log_query, request_logged

@@ -61,6 +61,13 @@ class ApiError(werkzeug.exceptions.HTTPException):
         return Response(json.dumps(body), status=self.code, headers=headers)
 
 
+def validation_error(field, issue, message):
+    """The 400 of one invalid input: `field` names it (a body key, a query
+    parameter), `issue` says what is wrong in a word the client can act on
+    (`invalid_type`, `invalid_value`, `not_found`...), `message` in a sentence."""
+    return ApiError(400, message, "validation_error", [{"field": field, "issue": issue}])
+
+
 INTEGRITY_ISSUES = {
     errorcodes.UNIQUE_VIOLATION: "duplicate",
     errorcodes.FOREIGN_KEY_VIOLATION: "invalid_reference",

@@ -17,7 +17,7 @@ from odoo.http import Response, request
 from ..lib import timestamps
 from ..lib.body import BodyTooLarge, loads, read_limited
 from .context import JSON_HEADERS, ensure_context
-from .errors import ApiError
+from .errors import ApiError, validation_error
 
 DEFAULT_MAX_BODY_BYTES = 1048576
 
@@ -53,9 +53,7 @@ def parse_datetime(value, name):
     try:
         return timestamps.parse_timestamp(value)
     except timestamps.TimestampError as exc:
-        raise ApiError(
-            400, f"{name} {exc}", "validation_error", [{"field": name, "issue": exc.issue}]
-        ) from None
+        raise validation_error(name, exc.issue, f"{name} {exc}") from None
 
 
 def max_body_bytes():

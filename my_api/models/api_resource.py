@@ -33,7 +33,7 @@ from odoo import SUPERUSER_ID, api, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..core import ApiError, translate_exception
+from ..core import ApiError, translate_exception, validation_error
 from ..lib import schema as s
 from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
@@ -373,22 +373,16 @@ class ApiResource(models.AbstractModel):
                 [{"field": "offset", "issue": "conflict"}],
             )
         if args.get("count", "exact") != "exact":
-            raise ApiError(
-                400,
-                "count must be exact (or left out)",
-                "validation_error",
-                [{"field": "count", "issue": "invalid_value"}],
-            )
+            raise validation_error("count", "invalid_value", "count must be exact (or left out)")
         params["exact_count"] = "count" in args
         order = args.get("order", self._api_default_order)
         key = order.lstrip("-")
         if key not in self._api_orders:
-            raise ApiError(
-                400,
+            raise validation_error(
+                "order",
+                "invalid_value",
                 f"order must be one of: {', '.join(sorted(self._api_orders))} "
                 "(prefix with - for descending)",
-                "validation_error",
-                [{"field": "order", "issue": "invalid_value"}],
             )
         params["order"] = order
         domain = []
@@ -742,12 +736,7 @@ def _query_int(raw, spec, name):
     400 naming `name`."""
     match = _QUERY_INT_RE.fullmatch(raw)
     if not match:
-        raise ApiError(
-            400,
-            f"{name} must be an integer",
-            "validation_error",
-            [{"field": name, "issue": "invalid_type"}],
-        )
+        raise validation_error(name, "invalid_type", f"{name} must be an integer")
     value = int(match.group(1))
     errors = s.validate(value, spec, path=name)
     if errors:
@@ -760,9 +749,7 @@ def _wire_value(parser, raw, name, *args):
     try:
         return parser(raw, *args)
     except timestamps.TimestampError as exc:
-        raise ApiError(
-            400, f"{name} {exc}", "validation_error", [{"field": name, "issue": exc.issue}]
-        ) from None
+        raise validation_error(name, exc.issue, f"{name} {exc}") from None
 
 
 def _coerce_query_value(raw, spec, name, tz="UTC"):
@@ -785,11 +772,8 @@ def _coerce_query_value(raw, spec, name, tz="UTC"):
         if not errors:
             return raw
         raise ApiError(400, errors[0]["message"], "validation_error", errors)
-    raise ApiError(
-        400,
-        f"{name} must be a{'n' if spec.type == 'integer' else ''} {spec.type}",
-        "validation_error",
-        [{"field": name, "issue": "invalid_type"}],
+    raise validation_error(
+        name, "invalid_type", f"{name} must be a{'n' if spec.type == 'integer' else ''} {spec.type}"
     )
 
 

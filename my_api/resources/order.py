@@ -1,7 +1,7 @@
 from odoo import Command, api, models
 from odoo.tools import SQL
 
-from ..core import ApiError, parse_datetime
+from ..core import ApiError, parse_datetime, validation_error
 from ..lib import schema as s
 from ..models.api_resource import eq, names_of, ref, since, until
 
@@ -237,12 +237,7 @@ class ApiResourceOrder(models.AbstractModel):
     def _api_check_exists(self, model, record_id, path):
         record = self.env[model].browse(record_id).exists()
         if not record:
-            raise ApiError(
-                400,
-                f"{path} {record_id} does not exist",
-                "validation_error",
-                [{"field": path, "issue": "not_found"}],
-            )
+            raise validation_error(path, "not_found", f"{path} {record_id} does not exist")
         record.check_access("read")
         return record
 

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..core import ApiError
+from ..core import validation_error
 from ..lib import schema as s
 from ..models.api_resource import eq, ilike, names_of, orm_values, ref
 
@@ -111,22 +111,16 @@ class ApiResourcePartner(models.AbstractModel):
         if "parent_id" in body:
             parent_id = body["parent_id"]
             if parent_id and not self.env["res.partner"].browse(parent_id).exists():
-                raise ApiError(
-                    400,
-                    f"parent_id {parent_id} does not exist",
-                    "validation_error",
-                    [{"field": "parent_id", "issue": "not_found"}],
+                raise validation_error(
+                    "parent_id", "not_found", f"parent_id {parent_id} does not exist"
                 )
             values["parent_id"] = parent_id or False
         if "country_code" in body:
             code = body["country_code"]
             country = code and self.env["res.country"].search([("code", "=ilike", code)], limit=1)
             if code and not country:
-                raise ApiError(
-                    400,
-                    f"unknown country code {code!r}",
-                    "validation_error",
-                    [{"field": "country_code", "issue": "not_found"}],
+                raise validation_error(
+                    "country_code", "not_found", f"unknown country code {code!r}"
                 )
             values["country_id"] = country.id if code else False
         return values

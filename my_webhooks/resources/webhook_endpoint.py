@@ -14,7 +14,13 @@ import time
 
 from odoo import api, models
 
-from odoo.addons.my_api.core import ApiError, current_context, once_per_request, side_execute
+from odoo.addons.my_api.core import (
+    ApiError,
+    current_context,
+    once_per_request,
+    side_execute,
+    validation_error,
+)
 from odoo.addons.my_api.lib import schema as s
 from odoo.addons.my_api.models.api_resource import eq, ilike
 
@@ -181,12 +187,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     def _api_model_record(self, name):
         model = self.env["ir.model"]._get(name) if name else self.env["ir.model"]
         if not model:
-            raise ApiError(
-                400,
-                f"unknown model {name!r}",
-                "validation_error",
-                [{"field": "model", "issue": "not_found"}],
-            )
+            raise validation_error("model", "not_found", f"unknown model {name!r}")
         return model
 
     @api.model
@@ -196,11 +197,8 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         )
         unknown = sorted(set(names) - set(found.mapped("name")))
         if unknown:
-            raise ApiError(
-                400,
-                f"{key}: no field {', '.join(unknown)} on {model.model}",
-                "validation_error",
-                [{"field": key, "issue": "not_found"}],
+            raise validation_error(
+                key, "not_found", f"{key}: no field {', '.join(unknown)} on {model.model}"
             )
         return found.ids
 
@@ -230,12 +228,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         try:
             check_secret(body["secret"])
         except ValueError as exc:
-            raise ApiError(
-                400,
-                f"secret: {exc}",
-                "validation_error",
-                [{"field": "secret", "issue": "invalid_value"}],
-            ) from None
+            raise validation_error("secret", "invalid_value", f"secret: {exc}") from None
 
     @api.model
     def _api_set_secret(self, endpoint, secret):
