@@ -95,22 +95,23 @@ def answer_failure(exc):
     # logs an exception at its `loglevel`, and then without a traceback
     exc.loglevel = logging.DEBUG
     if usable:
-        log_request(error.code)
+        log_request(error.status)
     return error
 
 
-def api_endpoint(func=None, *, idempotent=True):
+def api_endpoint(func=None, *, refuse_idempotency_key=False):
     """Wrap an /api/v1 controller method (see module docstring).
 
-    An idempotent route (the default) that accepts POST must call
-    `idempotency_checkpoint()` after its authorization checks: a POST that
-    sent an Idempotency-Key and succeeded without passing it is a bug of
-    the route, answered 500 rather than silently not idempotent.
-    `idempotent=False` for routes whose answer must never be stored (it
-    holds a secret): an Idempotency-Key sent to them is refused with 400.
+    A route that accepts POST must call `idempotency_checkpoint()` after
+    its authorization checks: a POST that sent an Idempotency-Key and
+    succeeded without passing it is a bug of the route, answered 500
+    rather than silently not idempotent. `refuse_idempotency_key=True` for
+    routes whose answer must never be stored (it holds a secret): an
+    Idempotency-Key sent to them is refused with 400.
     """
     if func is None:
-        return lambda f: api_endpoint(f, idempotent=idempotent)
+        return lambda f: api_endpoint(f, refuse_idempotency_key=refuse_idempotency_key)
+    idempotent = not refuse_idempotency_key
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -118,7 +119,7 @@ def api_endpoint(func=None, *, idempotent=True):
         # a retried request (serialization failure) starts over
         ctx.idempotent, ctx.idempotency_checked, ctx.claim = idempotent, False, None
         try:
-            if not idempotent and "Idempotency-Key" in request.httprequest.headers:
+            if refuse_idempotency_key and "Idempotency-Key" in request.httprequest.headers:
                 raise ApiError(
                     400,
                     "Idempotency-Key is not accepted here: the answer holds a secret "
@@ -159,7 +160,7 @@ def api_endpoint(func=None, *, idempotent=True):
                     f"internal error; quote request id {ctx.request_id} to the administrator",
                     "internal_error",
                 )
-            log_request(api_exc.code)  # the claim is released on rollback
+            log_request(api_exc.status)  # the claim is released on rollback
             raise api_exc from None
 
     return wrapper

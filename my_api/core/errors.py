@@ -18,6 +18,7 @@ import re
 import psycopg2
 import werkzeug.exceptions
 from psycopg2 import errorcodes
+from werkzeug.http import HTTP_STATUS_CODES
 
 from odoo.exceptions import (
     AccessDenied,
@@ -30,7 +31,7 @@ from odoo.exceptions import (
 from odoo.http import Response, request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..lib.errors import error_document
+from ..lib.errors import DEFAULT_CODES, error_document
 from .context import JSON_HEADERS, current_context, new_request_id
 
 KEY_COLUMNS_RE = re.compile(r"^Key \((.+?)\)=\(")
@@ -40,25 +41,45 @@ RETRIED_EXCEPTIONS = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, ConcurrencyError)
 
 
 class ApiError(werkzeug.exceptions.HTTPException):
-    """An error answered with the /api/v1 envelope and a real HTTP status."""
+    """An error answered with the /api/v1 envelope and a real HTTP status.
+
+    `status` is the HTTP status; `code` the envelope's error code
+    (`validation_error`, `conflict`...), the status's default one
+    (lib/errors.py) when none is given. werkzeug calls the status `code`,
+    and Odoo's dispatcher reads that attribute only to tell an error
+    (not None) from a response returned through abort() (None): `code` is
+    never None here, so Odoo treats an ApiError as the error it is, and
+    everything werkzeug would derive from the status (the response, `name`,
+    str()) is built from `status` instead.
+    """
 
     def __init__(self, status, message, code=None, details=None, headers=None):
         super().__init__(description=message)
-        self.code = status
+        self.status = status
+        self.code = code or DEFAULT_CODES.get(status, "error")
         self.message = message
-        self.error_code = code
         self.details = details
         self.extra_headers = dict(headers or {})
+
+    @property
+    def name(self):
+        return HTTP_STATUS_CODES.get(self.status, "Unknown Error")
+
+    def __str__(self):
+        return f"{self.status} {self.name}: {self.description}"
+
+    def __repr__(self):
+        return f"<{type(self).__name__} '{self.status}: {self.name}'>"
 
     def get_response(self, environ=None, scope=None):
         ctx = current_context()
         request_id = ctx.request_id if ctx else new_request_id()
-        body = error_document(self.code, self.message, self.error_code, self.details, request_id)
+        body = error_document(self.status, self.message, self.code, self.details, request_id)
         headers = [*JSON_HEADERS, ("X-Request-Id", request_id)]
         if ctx:
             headers.extend(ctx.headers.items())
         headers.extend(self.extra_headers.items())
-        return Response(json.dumps(body), status=self.code, headers=headers)
+        return Response(json.dumps(body), status=self.status, headers=headers)
 
 
 def validation_error(field, issue, message):

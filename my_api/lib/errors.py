@@ -1,4 +1,9 @@
-"""The one JSON error envelope of /api/v1 (see DESIGN.md, "Envelopes")."""
+"""The one JSON error envelope of /api/v1.
+
+`{"error": {"code", "message", "details", "request_id"}}`, with the HTTP
+status; clients read it described in readme/USAGE.md ("Errors") and in the
+OpenAPI document (lib/openapi.py, schema `Error`).
+"""
 
 DEFAULT_CODES = {
     400: "bad_request",

@@ -689,8 +689,8 @@ class ApiResource(models.AbstractModel):
                 errors.append(
                     {
                         "index": index,
-                        "status": api_exc.code,
-                        "code": api_exc.error_code or "error",
+                        "status": api_exc.status,
+                        "code": api_exc.code,
                         "message": api_exc.message,
                         "details": api_exc.details or [],
                     }

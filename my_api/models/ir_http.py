@@ -111,9 +111,9 @@ class IrHttp(models.AbstractModel):
         try:
             cls._api_authenticate()
         except ApiError as exc:
-            if exc.code == 401 or getattr(exc, "address_limited", False):
+            if exc.status == 401 or getattr(exc, "address_limited", False):
                 raise request.env["ir.http"]._api_count_unauthenticated(exc) from None
-            log_request(exc.code)
+            log_request(exc.status)
             raise
 
     @classmethod

@@ -161,12 +161,12 @@ class TestIdempotency(ApiCase):
                 read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
                     twin._claim(bucket, key, "fp", "request-2")
-                self.assertEqual(caught.exception.code, 409)
+                self.assertEqual(caught.exception.status, 409)
                 side2.rollback()
                 read_committed(side2)
                 with self.assertRaises(ApiError) as caught:
                     twin._claim(bucket, key, "other-fp", "request-2")
-                self.assertEqual(caught.exception.code, 422)
+                self.assertEqual(caught.exception.status, 422)
                 side2.rollback()
                 api.Environment(request_cr, SUPERUSER_ID, {})["api.idempotency.key"]._complete(
                     row_id, 201, '{"data": {}}', {"Location": "/x"}

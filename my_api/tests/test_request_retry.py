@@ -195,7 +195,7 @@ class TestIdempotencyClaimOfARetry(TransactionCase):
                 read_committed(cr)
                 with self.assertRaises(ApiError) as caught:
                     keys._claim(bucket, key, "fp", "token-of-request-2")
-                self.assertEqual(caught.exception.code, 409)
+                self.assertEqual(caught.exception.status, 409)
                 cr.rollback()
             finally:
                 cr.rollback()

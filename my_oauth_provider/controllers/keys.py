@@ -11,7 +11,7 @@ from ..models.res_users_apikeys import KeyAlreadyRotatedError
 
 class ApiKeysController(http.Controller):
     @http.route(f"{API_PREFIX}/keys/rotate", **ROUTE)
-    @api_endpoint(idempotent=False)
+    @api_endpoint(refuse_idempotency_key=True)
     def rotate(self, **_params):
         _require("POST")
         credential = request.api_context.credential
