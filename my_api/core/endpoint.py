@@ -44,6 +44,23 @@ from .request_log import log_answer, log_request
 _logger = logging.getLogger(__name__)
 
 
+def _internal_error(ctx, exc):
+    """The 500 of a failure nobody foresaw: logged with its traceback and
+    the request id, answered with the request id only."""
+    _logger.error(
+        "/api/v1 internal error, request_id=%s %s %s",
+        ctx.request_id,
+        request.httprequest.method,
+        request.httprequest.path,
+        exc_info=exc,
+    )
+    return ApiError(
+        500,
+        f"internal error; quote request id {ctx.request_id} to the administrator",
+        "internal_error",
+    )
+
+
 def answer_failure(exc):
     """The answer to an /api/v1 request whose failure escaped api_endpoint
     (see ir.http._handle_error): every try Odoo made failed on a
@@ -79,18 +96,7 @@ def answer_failure(exc):
     elif translated is not None:
         error = translated
     else:
-        _logger.error(
-            "/api/v1 internal error, request_id=%s %s %s",
-            ctx.request_id,
-            request.httprequest.method,
-            request.httprequest.path,
-            exc_info=exc,
-        )
-        error = ApiError(
-            500,
-            f"internal error; quote request id {ctx.request_id} to the administrator",
-            "internal_error",
-        )
+        error = _internal_error(ctx, exc)
     # logged above if at all, as api_endpoint would: Odoo's request handler
     # logs an exception at its `loglevel`, and then without a traceback
     exc.loglevel = logging.DEBUG
@@ -149,17 +155,7 @@ def api_endpoint(func=None, *, refuse_idempotency_key=False):
         except Exception as exc:
             api_exc = translate_exception(exc)
             if api_exc is None:
-                _logger.exception(
-                    "/api/v1 internal error, request_id=%s %s %s",
-                    ctx.request_id,
-                    request.httprequest.method,
-                    request.httprequest.path,
-                )
-                api_exc = ApiError(
-                    500,
-                    f"internal error; quote request id {ctx.request_id} to the administrator",
-                    "internal_error",
-                )
+                api_exc = _internal_error(ctx, exc)
             log_request(api_exc.status)  # the claim is released on rollback
             raise api_exc from None
 
