@@ -21,4 +21,4 @@ from .endpoint import answer_failure, api_endpoint
 from .errors import ApiError, translate_exception, validation_error
 from .idempotency import idempotency_checkpoint
 from .io import json_response, parse_datetime, read_json_body, request_body, to_json_value
-from .request_log import log_request, request_log_query, request_logged
+from .request_log import log_request, side_execute_logged

@@ -5,8 +5,9 @@ becomes of the request's transaction (an error) is logged at once on a
 side connection (`log_request`); a success, or a replay, only if that
 transaction commits, so its line is written in the transaction itself
 (`log_answer`): when Odoo rolls a try back to run the request again, the
-next try logs the answer the client gets. What the line holds is
-api.request.log's business (`_insert_query`).
+next try logs the answer the client gets. An answer that a side statement
+decides has its line written by that very statement (`side_execute_logged`).
+What the line holds is api.request.log's business (`_insert_query`).
 
 Imports my_api.core.context and my_api.core.bookkeeping only: never
 ApiError or the endpoint decorator (both log through here).
@@ -18,6 +19,7 @@ import time
 import psycopg2
 
 from odoo.http import request
+from odoo.tools import SQL
 
 from .bookkeeping import side_execute
 from .context import current_context
@@ -25,11 +27,10 @@ from .context import current_context
 _logger = logging.getLogger(__name__)
 
 
-def request_log_query(status):
+def _log_query(status):
     """The request log INSERT of this request, or None when it is not to be
-    logged (or already was). For callers that write the line together with
-    a statement of their own: once that statement succeeded, they call
-    request_logged() so that the request is not logged twice."""
+    logged (or already was). Whoever writes it calls _mark_logged(), so
+    that the request is not logged twice."""
     ctx = current_context()
     if ctx is None or ctx.logged or not request.db:
         return None
@@ -52,8 +53,8 @@ def request_log_query(status):
     return request.env["api.request.log"]._insert_query(values)
 
 
-def request_logged():
-    """Mark the request as logged (see request_log_query)."""
+def _mark_logged():
+    """Mark the request as logged (see _log_query)."""
     ctx = current_context()
     if ctx is not None:
         ctx.logged = True
@@ -64,8 +65,8 @@ def log_request(status):
     connection: for an answer that stands whatever becomes of the request's
     transaction (an error: the transaction is rolled back anyway, and Odoo
     does not run the request again)."""
-    query = request_log_query(status)
-    request_logged()  # even if writing fails: a request is logged at most once
+    query = _log_query(status)
+    _mark_logged()  # even if writing fails: a request is logged at most once
     if query is not None:
         _write_log_line(query, request.env, current_context().request_id)
 
@@ -90,7 +91,7 @@ def log_answer(status):
     lets the next try (or answer_failure) write the line of the answer that
     the client gets.
     """
-    query = request_log_query(status)
+    query = _log_query(status)
     if query is None:
         return
     ctx = current_context()
@@ -105,3 +106,27 @@ def log_answer(status):
         ctx.logged = False
 
     env.cr.postrollback.add(forget)
+
+
+def side_execute_logged(query, status, *, ctes=None, fetch=False):
+    """Run `query` as side_execute does, and write this request's log line
+    (answer `status`) in the same statement: for an answer that the
+    statement decides, committed at once with it whatever becomes of the
+    request's transaction (a webhook stored, a refusal counted), at the
+    cost of no extra round trip.
+
+    The log INSERT joins the statement as one more data-modifying CTE,
+    `logged`, after `ctes`: the statement's own WITH list (without the
+    WITH), if it has one. Data-modifying CTEs must stand at the top level,
+    so the WITH is written here and `query` is the statement that follows
+    it. The request counts as logged once the statement has succeeded;
+    when the request is not to be logged, or already was, the statement
+    runs alone. Returns what side_execute returns.
+    """
+    log = _log_query(status)
+    with_list = [cte for cte in (ctes, log and SQL("logged AS (%s)", log)) if cte]
+    statement = SQL("WITH %s %s", SQL(", ").join(with_list), query) if with_list else query
+    result = side_execute(statement, fetch=fetch)
+    if log is not None:
+        _mark_logged()
+    return result

@@ -110,7 +110,7 @@ class TestApiErrorThroughOdoo(ApiCase):
             ("POST", "/api/v1/me", key, 405, "method_not_allowed"),  # raised by the route
             ("GET", "/api/v1/me", None, 401, "unauthorized"),  # by authentication
             ("GET", "/api/v1/orders/999999999", key, 404, "not_found"),  # by the resource
-            ("GET", "/api/v1/no/such/route", None, 404, "not_found"),  # by the catch-all
+            ("GET", "/api/v1/no/such/route/here", None, 404, "not_found"),  # by the catch-all
         ]
         for method, path, secret, status, code in cases:
             with self.subTest(method=method, path=path):

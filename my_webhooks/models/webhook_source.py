@@ -51,9 +51,7 @@ from odoo.addons.my_api.core import (
     ApiError,
     once_per_request,
     read_committed,
-    request_log_query,
-    request_logged,
-    side_execute,
+    side_execute_logged,
 )
 
 from ..lib.signing import generate_secret
@@ -641,33 +639,34 @@ class WebhookSource(models.Model):
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
         # the answer is 200 from here on, new event or duplicate: its request
         # log line goes in the same statement
-        log = request_log_query(200)
         store = partial(
-            side_execute,
+            side_execute_logged,
             SQL(
                 """
-                WITH %s,
-                     pending AS (
-                        SELECT 1 FROM ir_cron_trigger
-                         WHERE cron_id = %s AND call_at <= %s
-                         LIMIT 1
-                         FOR KEY SHARE SKIP LOCKED)%s
                 SELECT (SELECT id FROM new_event), EXISTS (SELECT 1 FROM pending),
                        (SELECT state FROM webhook_event
                          WHERE source_id = %s AND event_id = %s)
                 """,
+                self.id,
+                self._webhook_original_query(values),
+            ),
+            200,
+            ctes=SQL(
+                """
+                %s,
+                pending AS (
+                    SELECT 1 FROM ir_cron_trigger
+                     WHERE cron_id = %s AND call_at <= %s
+                     LIMIT 1
+                     FOR KEY SHARE SKIP LOCKED)
+                """,
                 self._webhook_insert_ctes(values),
                 cron_id,
                 fields.Datetime.now(),
-                SQL(", logged AS (%s)", log) if log else SQL(),
-                self.id,
-                self._webhook_original_query(values),
             ),
             fetch=True,
         )
         new_id, pending, original_state = once_per_request("webhook_store_queued", store)
-        if log:
-            request_logged()
         # A duplicate of an event still waiting wakes the cron too: its
         # original's request may have died before it could (then this retry
         # by the sender is what gets the event processed).
@@ -753,15 +752,11 @@ class WebhookSource(models.Model):
             REJECTION_COUNT_SECONDS,
         )
         # the answer is 401 from here on: its log line goes in the same statement
-        log = request_log_query(401)
         try:
-            side_execute(SQL("WITH counted AS (%s) %s", count, log) if log else count)
+            side_execute_logged(count, 401)
         except psycopg2.Error:
             # bookkeeping: the refusal is answered whatever happens to its count
             _logger.warning("could not count a refused request on webhook source %s", self.id)
-            return
-        if log:
-            request_logged()
 
     # -------------------------------------------------------------- handling
 

@@ -144,6 +144,38 @@ class TestWebhookInbound(ApiCase):
                 self.assertEqual(len(self.events(source)), 1)
                 self.assertEqual(self.events(source).duplicate_count, 1)
 
+    def test_intake_logs_each_request_once_in_its_statement(self):
+        """The statement that stores a delivery, or counts a refusal, writes
+        the request's log line (side_execute_logged); nothing writes another."""
+
+        def log_inserts():
+            # inserts of this transaction so far, also those rolled back since
+            self.env.cr.execute(
+                "SELECT n_tup_ins FROM pg_stat_xact_user_tables"
+                " WHERE relid = 'api_request_log'::regclass"
+            )
+            return self.env.cr.fetchone()[0]
+
+        source = self.sources["generic"]
+        body = json.dumps({"id": "evt_logged", "type": "thing.happened"}).encode()
+        headers = signed_headers("generic", SECRETS["generic"], body)
+        for answer in ("accepted", "duplicate"):
+            with self.subTest(answer=answer):
+                before = log_inserts()
+                request_id = f"intake-{answer}"
+                response = self.post(source.slug, body, {**headers, "X-Request-Id": request_id})
+                self.assertEqual(response.json()["status"], answer)
+                lines = self.env["api.request.log"].search([("request_id", "=", request_id)])
+                self.assertEqual(lines.mapped("status"), [200])
+                self.assertEqual(log_inserts(), before + 1)
+        # the test's shared transaction rolls a refusal's line back with the
+        # request (committed in production): count its insert
+        before = log_inserts()
+        with mute_logger("odoo.addons.my_api.core"):
+            response = self.post(source.slug, body, {"X-Signature": "sha256=" + "0" * 64})
+        self.assertError(response, 401, "unauthorized")
+        self.assertEqual(log_inserts(), before + 1)
+
     @mute_logger("odoo.addons.my_api.core")
     def test_every_scheme_refuses_forgeries_and_stores_nothing(self):
         now = int(time.time())
