@@ -31,7 +31,7 @@ def _method_not_allowed(allowed):
     )
 
 
-def _require(*allowed):
+def require_method(*allowed):
     """405 (with Allow) unless the request's method is one of `allowed`,
     the methods the document lists for this path (none: it has no such
     path, 404)."""
@@ -70,7 +70,10 @@ def _authorize_write(resource, operation, body=None):
     idempotency_checkpoint()
 
 
-ROUTE = {
+# The routing of an authenticated /api/v1 route (auth="api_v1": see
+# ir.http._api_authenticate): no CSRF token, no session saved, read-only
+# cursor for GET and HEAD. Public: sibling addons route with it too.
+API_ROUTE = {
     "type": "http",
     "auth": "api_v1",
     "csrf": False,
@@ -88,31 +91,31 @@ class ApiV1Controller(http.Controller):
     @http.route(f"{API_PREFIX}/openapi.json", type="http", auth="public", csrf=False, readonly=True)
     @api_endpoint
     def openapi(self, **_params):
-        _require("GET")
+        require_method("GET")
         return json_response(_openapi_document())
 
     @http.route(f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=True)
     @api_endpoint
     def docs(self, **_params):
-        _require("GET")
+        require_method("GET")
         return Response(
             render_docs(_openapi_document()),
             headers=[("Content-Type", "text/html; charset=utf-8")],
         )
 
-    @http.route(f"{API_PREFIX}/me", **ROUTE)
+    @http.route(f"{API_PREFIX}/me", **API_ROUTE)
     @api_endpoint
     def me(self, **_params):
-        _require("GET")
+        require_method("GET")
         return json_response(
             {"data": request.env["res.users"]._api_me(request.api_context.credential)}
         )
 
-    @http.route(f"{API_PREFIX}/<string:resource_path>", **ROUTE)
+    @http.route(f"{API_PREFIX}/<string:resource_path>", **API_ROUTE)
     @api_endpoint
     def collection(self, resource_path, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
-        _require(*resource._api_allowed_methods("collection"))
+        require_method(*resource._api_allowed_methods("collection"))
         if request.httprequest.method == "GET":
             _check_scope(resource, "read")
             rows, pagination = resource._api_list(request.httprequest.args)
@@ -123,21 +126,21 @@ class ApiV1Controller(http.Controller):
         headers = {"Location": f"{API_PREFIX}/{resource_path}/{record.id}"}
         return json_response({"data": data}, status=201 if created else 200, headers=headers)
 
-    @http.route(f"{API_PREFIX}/<string:resource_path>/batch", **ROUTE)
+    @http.route(f"{API_PREFIX}/<string:resource_path>/batch", **API_ROUTE)
     @api_endpoint
     def batch(self, resource_path, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
-        _require(*resource._api_allowed_methods("batch"))
+        require_method(*resource._api_allowed_methods("batch"))
         _check_scope(resource, "write")
         body = read_json_body()
         _authorize_write(resource, "batch", body)
         return json_response({"data": resource._api_batch(body)})
 
-    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **ROUTE)
+    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **API_ROUTE)
     @api_endpoint
     def item(self, resource_path, ident, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
-        _require(*resource._api_allowed_methods("item"))
+        require_method(*resource._api_allowed_methods("item"))
         method = request.httprequest.method
         if_match = request.httprequest.headers.get("If-Match")
         if method == "GET":
@@ -152,11 +155,11 @@ class ApiV1Controller(http.Controller):
         resource._api_delete(ident, if_match)
         return json_response({"data": {"deleted": True}})
 
-    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/<string:action>", **ROUTE)
+    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/<string:action>", **API_ROUTE)
     @api_endpoint
     def action(self, resource_path, ident, action, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
-        _require(*resource._api_allowed_methods("action"))
+        require_method(*resource._api_allowed_methods("action"))
         _authorize_write(resource, "action")
         read_json_body(required=False)
         record = resource._api_action(ident, action)

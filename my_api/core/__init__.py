@@ -13,9 +13,11 @@ Read them in this order; each imports only those above it:
 - endpoint: the api_endpoint decorator and answer_failure.
 
 This package re-exports the names the rest of my_api imports from it.
+Sibling addons import none of them from here: they import from
+odoo.addons.my_api.public, the interface that stays.
 """
 
-from .bookkeeping import read_committed, side_env, side_execute
+from .bookkeeping import read_committed, side_execute
 from .context import API_PREFIX, Credential, current_context, ensure_context, once_per_request
 from .endpoint import answer_failure, api_endpoint
 from .errors import ApiError, translate_exception, validation_error

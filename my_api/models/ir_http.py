@@ -74,7 +74,10 @@ def clear_apikey_cache(key_ids=None):
                 del _apikey_cache[cache_key]
 
 
-def _unauthorized(message, error="invalid_token"):
+def unauthorized(message, error="invalid_token"):
+    """The 401 of a refused credential, with its `WWW-Authenticate: Bearer`
+    challenge (RFC 6750): `error` is the challenge's error code, None for a
+    request that sent no credential at all."""
     header = 'Bearer realm="api"'
     if error:
         header += f', error="{error}", error_description="{message}"'
@@ -124,10 +127,10 @@ class IrHttp(models.AbstractModel):
             scheme, _sep, token = header.strip().partition(" ")
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
-                raise _unauthorized("use Authorization: Bearer <token>", "invalid_request")
+                raise unauthorized("use Authorization: Bearer <token>", "invalid_request")
             credential = request.env["ir.http"]._api_authenticate_bearer(token)
             if credential is None:
-                raise _unauthorized("the token is invalid, expired or revoked")
+                raise unauthorized("the token is invalid, expired or revoked")
             request.update_env(user=credential.uid)
             request.session.can_save = False  # stateless: never write a session
         elif request.env.uid and request.env.uid not in cls._get_public_users():
@@ -135,7 +138,7 @@ class IrHttp(models.AbstractModel):
             credential = Credential(uid=request.env.uid, method="session")
             cls._api_check_session_csrf()
         else:
-            raise _unauthorized(
+            raise unauthorized(
                 "authentication required: send a session cookie or a Bearer token", None
             )
         if "share" in credential.extra:

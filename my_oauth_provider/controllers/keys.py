@@ -3,17 +3,23 @@
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.my_api.controllers.main import ROUTE, _require
-from odoo.addons.my_api.core import API_PREFIX, ApiError, api_endpoint, json_response
+from odoo.addons.my_api.public import (
+    API_PREFIX,
+    API_ROUTE,
+    ApiError,
+    api_endpoint,
+    json_response,
+    require_method,
+)
 
 from ..models.res_users_apikeys import KeyAlreadyRotatedError
 
 
 class ApiKeysController(http.Controller):
-    @http.route(f"{API_PREFIX}/keys/rotate", **ROUTE)
+    @http.route(f"{API_PREFIX}/keys/rotate", **API_ROUTE)
     @api_endpoint(refuse_idempotency_key=True)
     def rotate(self, **_params):
-        _require("POST")
+        require_method("POST")
         credential = request.api_context.credential
         if credential.method != "api_key":
             raise ApiError(

@@ -9,8 +9,7 @@ that are not ours go on to the other bearer types (Odoo API keys).
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import Credential
-from odoo.addons.my_api.models.ir_http import _unauthorized
+from odoo.addons.my_api.public import Credential, unauthorized
 
 from ..lib import oauth2 as lib
 
@@ -48,7 +47,7 @@ class IrHttp(models.AbstractModel):
             return None
         user_id, scope, expires_at, client_identifier, usable, share = row
         if not usable:
-            raise _unauthorized("the access token is expired or revoked")
+            raise unauthorized("the access token is expired or revoked")
         return Credential(
             uid=user_id,
             method="oauth2",

@@ -24,7 +24,7 @@ from odoo.tools import SQL, plaintext2html
 from odoo.tools.sql import column_exists, create_column
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, check_identity
-from odoo.addons.my_api.models.ir_http import clear_apikey_cache
+from odoo.addons.my_api.public import clear_apikey_cache
 
 _logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from odoo.tests import new_test_user
 
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public.testing import ApiCase
 from odoo.addons.my_oauth_provider.lib import oauth2 as lib
 
 REDIRECT_URI = "https://app.example.com/callback"

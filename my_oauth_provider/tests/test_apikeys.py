@@ -8,8 +8,8 @@ from odoo.http import _request_stack
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, DotDict
 
-from odoo.addons.my_api.models.ir_http import clear_apikey_cache
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public import clear_apikey_cache
+from odoo.addons.my_api.public.testing import ApiCase
 
 
 @tagged("post_install", "-at_install")

@@ -11,13 +11,13 @@ that even a wrong method gets the JSON envelope.
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.my_api.controllers.main import _require
-from odoo.addons.my_api.core import (
+from odoo.addons.my_api.public import (
     ApiError,
     api_endpoint,
     ensure_context,
     json_response,
     request_body,
+    require_method,
 )
 
 from ..models.webhook_source import WEBHOOKS_PATH
@@ -33,7 +33,7 @@ class WebhookInboundController(http.Controller):
     )
     @api_endpoint
     def receive(self, source, **_params):
-        _require("POST")
+        require_method("POST")
         if not request.db:
             raise ApiError(404, "no database selected (send X-Odoo-Database)", "not_found")
         httprequest = request.httprequest

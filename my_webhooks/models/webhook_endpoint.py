@@ -6,7 +6,7 @@ import uuid
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.my_api.core import to_json_value
+from odoo.addons.my_api.public import to_json_value
 
 from ..lib import outbound, subscription
 from ..lib.signing import generate_secret

@@ -34,7 +34,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import read_committed
+from odoo.addons.my_api.public import read_committed
 
 _logger = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import (
+from odoo.addons.my_api.public import (
     API_PREFIX,
     ApiError,
     once_per_request,

@@ -14,15 +14,16 @@ import time
 
 from odoo import api, models
 
-from odoo.addons.my_api.core import (
+from odoo.addons.my_api.public import (
     ApiError,
     current_context,
+    eq,
+    ilike,
     once_per_request,
+    s,
     side_execute,
     validation_error,
 )
-from odoo.addons.my_api.lib import schema as s
-from odoo.addons.my_api.models.api_resource import eq, ilike
 
 from ..lib.signing import SECRET_PREFIX, check_secret
 

@@ -6,8 +6,8 @@ from openapi_spec_validator import validate
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.my_api.core import Credential
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public import Credential
+from odoo.addons.my_api.public.testing import ApiCase
 
 from ..lib.signing import generate_secret
 

@@ -7,7 +7,7 @@ from unittest.mock import patch
 from odoo.http import request
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public.testing import ApiCase
 
 from ..lib.signing import generate_secret
 

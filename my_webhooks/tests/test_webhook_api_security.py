@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.base_automation.models.base_automation import BaseAutomation
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public.testing import ApiCase
 
 from ..lib.signing import generate_secret
 

@@ -2,7 +2,7 @@ from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.my_api.core import read_committed
+from odoo.addons.my_api.public import read_committed
 
 
 @tagged("post_install", "-at_install")

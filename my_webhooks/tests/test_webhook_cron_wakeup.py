@@ -8,7 +8,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import IrCron
-from odoo.addons.my_api.core import read_committed
+from odoo.addons.my_api.public import read_committed
 
 
 @tagged("post_install", "-at_install")

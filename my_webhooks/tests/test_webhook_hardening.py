@@ -3,7 +3,7 @@ import json
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public.testing import ApiCase
 
 from .common import WebhookCase
 from .inbound_common import signed_headers

@@ -7,7 +7,7 @@ import time
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.my_api.tests.common import ApiCase
+from odoo.addons.my_api.public.testing import ApiCase
 
 from .inbound_common import STANDARD_SECRET, signed_headers, source_row_updates
 
