@@ -9,8 +9,9 @@ next try logs the answer the client gets. An answer that a side statement
 decides has its line written by that very statement (`side_execute_logged`).
 What the line holds is api.request.log's business (`_insert_query`).
 
-Imports my_api.core.context and my_api.core.bookkeeping only: never
-ApiError or the endpoint decorator (both log through here).
+Imports my_api.core.context and my_api.core.bookkeeping only: never the
+errors, io, idempotency or endpoint modules (the endpoint logs through
+this one, and a log line never raises an ApiError).
 """
 
 import logging
