@@ -6,6 +6,7 @@
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
+    "website": "https://integration-suite.example.org",
     "depends": ["my_api", "auth_oauth", "mail"],
     "data": [
         "security/ir.model.access.csv",

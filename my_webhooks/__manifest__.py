@@ -6,6 +6,7 @@
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
+    "website": "https://integration-suite.example.org",
     "depends": ["my_api", "base_automation"],
     "data": [
         "security/webhook_security.xml",

@@ -2,7 +2,8 @@
 # The project's test command (README.md, "Test it"; called by .ci/run).
 #
 # Always: installs the pinned test dependencies, runs ruff (lint and format) and pylint-odoo's
-# mandatory checks, and the pure-Python tests (tests/unit).
+# mandatory checks, checks that each addon's README.rst is what its readme/ fragments
+# give, and runs the pure-Python tests (tests/unit).
 # When the Python that runs this script can import Odoo 19: starts a
 # throwaway PostgreSQL cluster of its own, installs the three addons into a
 # fresh database with the tests enabled (Odoo's own runner, so HttpCase gets
@@ -81,6 +82,10 @@ check ruff-format $?
 note "pylint-odoo (mandatory checks)"
 "$PY" -m pylint --rcfile=.pylintrc-mandatory my_api my_webhooks my_oauth_provider
 check pylint-odoo $?
+
+note "README.rst from readme/ (scripts/gen_addon_readme.py writes them)"
+"$PY" scripts/gen_addon_readme.py --check
+check readme $?
 
 note "Pure-Python tests (tests/unit)"
 run_pytest unit tests/unit

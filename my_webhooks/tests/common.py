@@ -1,10 +1,14 @@
-"""A real HTTP receiver on 127.0.0.1 for the delivery tests."""
+"""Shared set-up of the webhook tests: a real HTTP receiver on 127.0.0.1
+for the delivery tests, due outbox rows committed on a side connection,
+and the handlers the inbound tests hand to their sources."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from odoo import SUPERUSER_ID, Command
 from odoo.tests import TransactionCase
 from odoo.tests.common import release_test_lock
+from odoo.tools import SQL
 
 
 class Receiver:
@@ -88,3 +92,80 @@ class WebhookCase(TransactionCase):
         with self.enter_registry_test_mode(), release_test_lock():
             for _ in range(rounds):
                 self.env["webhook.delivery"]._deliver_due()
+
+
+def insert_due_deliveries(cr, name, event_ids):
+    """Insert an endpoint on res.partner and one due `pending` delivery per
+    event id (res_id 1, 2, ... in that order); return the endpoint's id.
+
+    Plain SQL, for a committed side connection (`cr`): the ORM would tie
+    the rows to the test's transaction, which other workers cannot see.
+    Deleting the endpoint deletes its deliveries."""
+    cr.execute(SQL("SELECT id FROM ir_model WHERE model = 'res.partner'"))
+    (model_id,) = cr.fetchone()
+    cr.execute(
+        SQL(
+            """INSERT INTO webhook_endpoint
+                   (name, url, secret, model_id, trigger, active, timeout,
+                    max_attempts, rotation_overlap_hours, user_id)
+               VALUES (%s, 'http://127.0.0.1:9/', 'whsec_dGVzdA==', %s,
+                       'create', true, 15, 8, 24, %s)
+               RETURNING id""",
+            name,
+            model_id,
+            SUPERUSER_ID,
+        )
+    )
+    (endpoint_id,) = cr.fetchone()
+    cr.execute(
+        SQL(
+            """INSERT INTO webhook_delivery
+                   (endpoint_id, event_id, event, model, res_id, payload, state,
+                    attempt_count, next_attempt_at)
+               SELECT %s, e.event_id, 'create', 'res.partner', e.n, '{}',
+                      'pending', 0, now() at time zone 'UTC' - interval '1 minute'
+               FROM unnest(%s::varchar[]) WITH ORDINALITY AS e(event_id, n)
+               ORDER BY e.n""",
+            endpoint_id,
+            list(event_ids),
+        )
+    )
+    return endpoint_id
+
+
+def partner_code_action(env, code):
+    """A server action on res.partner running `code`: an inbound source's
+    handler (its code sees `payload` and `webhook_event`)."""
+    return env["ir.actions.server"].create(
+        {
+            "name": "webhook to partner",
+            "model_id": env["ir.model"]._get_id("res.partner"),
+            "state": "code",
+            "code": code,
+        }
+    )
+
+
+def note_on_webhook_rule(env):
+    """An automation rule with Odoo's *On webhook* trigger that writes the
+    payload's `note` on the partner `payload['partner_id']`: a source's
+    handler, and a rule that Odoo's own /web/hook/<uuid> would run."""
+    partner_model = env["ir.model"]._get_id("res.partner")
+    return env["base.automation"].create(
+        {
+            "name": "note from webhook",
+            "model_id": partner_model,
+            "trigger": "on_webhook",
+            "record_getter": "model.browse(int(payload['partner_id']))",
+            "action_server_ids": [
+                Command.create(
+                    {
+                        "name": "write note",
+                        "model_id": partner_model,
+                        "state": "code",
+                        "code": "record.write({'comment': payload['note']})",
+                    }
+                )
+            ],
+        }
+    )

@@ -4,6 +4,8 @@ from odoo.tools import SQL
 
 from odoo.addons.my_api.public import read_committed
 
+from .common import insert_due_deliveries
+
 
 @tagged("post_install", "-at_install")
 class TestWebhookClaim(TransactionCase):
@@ -13,33 +15,9 @@ class TestWebhookClaim(TransactionCase):
     def setUp(self):
         super().setUp()
         self.db = sql_db.db_connect(self.env.cr.dbname)
-        model_id = self.env["ir.model"]._get_id("res.partner")
         with self.db.cursor() as cr:
-            # plain SQL on a committed side connection: the ORM would tie the
-            # rows to the test's transaction, which the workers cannot see
-            cr.execute(
-                SQL(
-                    """INSERT INTO webhook_endpoint
-                           (name, url, secret, model_id, trigger, active, timeout,
-                            max_attempts, rotation_overlap_hours, user_id)
-                       VALUES ('claim test', 'http://127.0.0.1:9/', 'whsec_dGVzdA==', %s,
-                               'create', true, 15, 8, 24, %s)
-                       RETURNING id""",
-                    model_id,
-                    SUPERUSER_ID,
-                )
-            )
-            self.endpoint_id = cr.fetchone()[0]
-            cr.execute(
-                SQL(
-                    """INSERT INTO webhook_delivery
-                           (endpoint_id, event_id, event, model, res_id, payload, state,
-                            attempt_count, next_attempt_at)
-                       SELECT %s, 'evt_claim_' || g, 'create', 'res.partner', g, '{}',
-                              'pending', 0, now() at time zone 'UTC' - interval '1 minute'
-                       FROM generate_series(1, 10) g""",
-                    self.endpoint_id,
-                )
+            self.endpoint_id = insert_due_deliveries(
+                cr, "claim test", [f"evt_claim_{n}" for n in range(1, 11)]
             )
         self.addCleanup(self._cleanup)
 

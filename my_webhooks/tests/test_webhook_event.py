@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import convert_file, mute_logger
 
+from .common import note_on_webhook_rule, partner_code_action
+
 FAIL_PARAM = "my_webhooks.test_handler_down"
 HANDLER_CODE = (
     """
@@ -25,14 +27,7 @@ class TestWebhookEvent(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.action = cls.env["ir.actions.server"].create(
-            {
-                "name": "webhook to partner",
-                "model_id": cls.env["ir.model"]._get_id("res.partner"),
-                "state": "code",
-                "code": HANDLER_CODE,
-            }
-        )
+        cls.action = partner_code_action(cls.env, HANDLER_CODE)
         cls.source = cls.env["webhook.source"].create(
             {
                 "name": "Shop",
@@ -142,24 +137,7 @@ class TestWebhookEvent(TransactionCase):
 
     def test_automation_rule_on_webhook_as_handler(self):
         partner = self.env["res.partner"].create({"name": "Automated"})
-        automation = self.env["base.automation"].create(
-            {
-                "name": "note from webhook",
-                "model_id": self.env["ir.model"]._get_id("res.partner"),
-                "trigger": "on_webhook",
-                "record_getter": "model.browse(int(payload['partner_id']))",
-                "action_server_ids": [
-                    Command.create(
-                        {
-                            "name": "write note",
-                            "model_id": self.env["ir.model"]._get_id("res.partner"),
-                            "state": "code",
-                            "code": "record.write({'comment': payload['note']})",
-                        }
-                    )
-                ],
-            }
-        )
+        automation = note_on_webhook_rule(self.env)
         source = self.env["webhook.source"].create(
             {
                 "name": "Automated",

@@ -5,13 +5,13 @@ credentials in the event log."""
 import json
 from unittest.mock import patch
 
-from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.my_api.public.testing import ApiCase
 
 from ..models import webhook_source
+from .common import note_on_webhook_rule, partner_code_action
 from .inbound_common import STANDARD_SECRET, signed_headers, source_row_updates
 
 SECRETS = {
@@ -29,14 +29,7 @@ class TestWebhookInboundSecurity(ApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.action = cls.env["ir.actions.server"].create(
-            {
-                "name": "webhook to partner",
-                "model_id": cls.env["ir.model"]._get_id("res.partner"),
-                "state": "code",
-                "code": HANDLER,
-            }
-        )
+        cls.action = partner_code_action(cls.env, HANDLER)
         cls.sources = {
             scheme: cls.env["webhook.source"].create(
                 {
@@ -185,24 +178,7 @@ class TestWebhookInboundSecurity(ApiCase):
 
     def test_native_web_hook_refuses_source_handler(self):
         partner = self.env["res.partner"].create({"name": "Hooked"})
-        rule = self.env["base.automation"].create(
-            {
-                "name": "note from webhook",
-                "model_id": self.env["ir.model"]._get_id("res.partner"),
-                "trigger": "on_webhook",
-                "record_getter": "model.browse(int(payload['partner_id']))",
-                "action_server_ids": [
-                    Command.create(
-                        {
-                            "name": "write note",
-                            "model_id": self.env["ir.model"]._get_id("res.partner"),
-                            "state": "code",
-                            "code": "record.write({'comment': payload['note']})",
-                        }
-                    )
-                ],
-            }
-        )
+        rule = note_on_webhook_rule(self.env)
         old_uuid = rule.webhook_uuid
         # before any source uses it, the rule is Odoo's own business
         response = self.native_hook(old_uuid, {"partner_id": partner.id, "note": "native"})

@@ -14,7 +14,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..lib import outbound
 from ..models.webhook_delivery import _Batch, _Lane
-from .common import WebhookCase
+from .common import WebhookCase, insert_due_deliveries
 
 
 def answer_ok(handler):
@@ -342,30 +342,9 @@ class TestWebhookWorkerConcurrency(TransactionCase):
     def setUp(self):
         super().setUp()
         self.db = sql_db.db_connect(self.env.cr.dbname)
-        model_id = self.env["ir.model"]._get_id("res.partner")
         with self.db.cursor() as cr:
-            cr.execute(
-                SQL(
-                    """INSERT INTO webhook_endpoint
-                           (name, url, secret, model_id, trigger, active, timeout,
-                            max_attempts, rotation_overlap_hours, user_id)
-                       VALUES ('deleted meanwhile', 'http://127.0.0.1:9/', 'whsec_dGVzdA==',
-                               %s, 'create', true, 15, 8, 24, %s)
-                       RETURNING id""",
-                    model_id,
-                    SUPERUSER_ID,
-                )
-            )
-            self.endpoint_id = cr.fetchone()[0]
-            cr.execute(
-                SQL(
-                    """INSERT INTO webhook_delivery
-                           (endpoint_id, event_id, event, model, res_id, payload, state,
-                            attempt_count, next_attempt_at)
-                       VALUES (%s, 'evt_deleted_meanwhile', 'create', 'res.partner', 1, '{}',
-                               'pending', 0, now() at time zone 'UTC' - interval '1 minute')""",
-                    self.endpoint_id,
-                )
+            self.endpoint_id = insert_due_deliveries(
+                cr, "deleted meanwhile", ["evt_deleted_meanwhile"]
             )
         self.addCleanup(self._cleanup)
 

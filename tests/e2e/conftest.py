@@ -140,3 +140,44 @@ def api(odoo_url, api_key):
         )
 
     return call
+
+
+@pytest.fixture(scope="module")
+def receiver(request):
+    """The test module's own `Receiver` (each file scripts its receiver's
+    answers its own way), listening on 127.0.0.1 for the whole module."""
+    receiver = request.module.Receiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="module")
+def make_endpoint(rpc):
+    """Endpoints on res.partner for records whose ref starts with a tag;
+    loopback allowed as a target, the endpoints deleted after the module.
+    Returns the endpoint's id, secret and automation rule."""
+    created = []
+    rpc("ir.config_parameter", "set_param", key="my_webhooks.allowed_targets", value="127.0.0.1")
+    partner_model = rpc("ir.model", "search", domain=[["model", "=", "res.partner"]])[0]
+
+    def make(tag, url, **vals):
+        ids = rpc(
+            "webhook.endpoint",
+            "create",
+            vals_list=[
+                {
+                    "name": f"e2e {tag} {url.rsplit('/', 1)[-1]}",
+                    "url": url,
+                    "model_id": partner_model,
+                    "trigger": "create",
+                    "domain": repr([("ref", "=like", f"{tag}-%")]),
+                    **vals,
+                }
+            ],
+        )
+        created.extend(ids)
+        return rpc("webhook.endpoint", "read", ids=ids, fields=["secret", "automation_id"])[0]
+
+    yield make
+    if created:
+        rpc("webhook.endpoint", "unlink", ids=created)

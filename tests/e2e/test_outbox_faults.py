@@ -15,8 +15,6 @@ import uuid
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 WAIT = 30
 
 
@@ -88,43 +86,6 @@ def wait_for(predicate, timeout=WAIT):
     return predicate()
 
 
-@pytest.fixture(scope="module")
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture(scope="module")
-def make_endpoint(rpc):
-    """Endpoints on res.partner for records whose ref starts with a tag."""
-    created = []
-    rpc("ir.config_parameter", "set_param", key="my_webhooks.allowed_targets", value="127.0.0.1")
-    partner_model = rpc("ir.model", "search", domain=[["model", "=", "res.partner"]])[0]
-
-    def make(tag, url, **vals):
-        ids = rpc(
-            "webhook.endpoint",
-            "create",
-            vals_list=[
-                {
-                    "name": f"e2e {tag} {url.rsplit('/', 1)[-1]}",
-                    "url": url,
-                    "model_id": partner_model,
-                    "trigger": "create",
-                    "domain": repr([("ref", "=like", f"{tag}-%")]),
-                    **vals,
-                }
-            ],
-        )
-        created.extend(ids)
-        return ids[0]
-
-    yield make
-    if created:
-        rpc("webhook.endpoint", "unlink", ids=created)
-
-
 def create_partners(api, tag, count):
     """`count` partners in one request, so one transaction: their events are
     written together."""
@@ -166,9 +127,9 @@ def test_healthy_endpoint_gets_every_event_once_beside_broken_receivers(
     tag = "fx" + uuid.uuid4().hex[:8]
     receiver.behaviour[f"/{tag}/busy"] = "busy"
     receiver.behaviour[f"/{tag}/drip"] = "drip"
-    busy = make_endpoint(tag, receiver.url(f"/{tag}/busy"), retry_schedule="60")
-    drip = make_endpoint(tag, receiver.url(f"/{tag}/drip"), retry_schedule="60", timeout=2)
-    healthy = make_endpoint(tag, receiver.url(f"/{tag}/healthy"))
+    busy = make_endpoint(tag, receiver.url(f"/{tag}/busy"), retry_schedule="60")["id"]
+    drip = make_endpoint(tag, receiver.url(f"/{tag}/drip"), retry_schedule="60", timeout=2)["id"]
+    healthy = make_endpoint(tag, receiver.url(f"/{tag}/healthy"))["id"]
     start = time.monotonic()
     create_partners(api, tag, 5)
 
@@ -195,7 +156,7 @@ def test_retries_on_a_one_second_schedule_come_on_time(api, rpc, receiver, make_
     tag = "rt" + uuid.uuid4().hex[:8]
     path = f"/{tag}/flaky"
     receiver.behaviour[path] = "flaky"
-    endpoint = make_endpoint(tag, receiver.url(path), retry_schedule="1", max_attempts=5)
+    endpoint = make_endpoint(tag, receiver.url(path), retry_schedule="1", max_attempts=5)["id"]
     create_partners(api, tag, 20)
 
     def all_delivered():

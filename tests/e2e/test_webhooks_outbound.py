@@ -96,43 +96,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture(scope="module")
-def make_endpoint(rpc):
-    """Create endpoints on res.partner for records whose ref starts with a tag."""
-    created = []
-    rpc("ir.config_parameter", "set_param", key="my_webhooks.allowed_targets", value="127.0.0.1")
-    partner_model = rpc("ir.model", "search", domain=[["model", "=", "res.partner"]])[0]
-
-    def make(tag, url, **vals):
-        ids = rpc(
-            "webhook.endpoint",
-            "create",
-            vals_list=[
-                {
-                    "name": f"e2e {tag}",
-                    "url": url,
-                    "model_id": partner_model,
-                    "trigger": "create",
-                    "domain": repr([("ref", "=like", f"{tag}-%")]),
-                    **vals,
-                }
-            ],
-        )
-        created.extend(ids)
-        return rpc("webhook.endpoint", "read", ids=ids, fields=["secret", "automation_id"])[0]
-
-    yield make
-    if created:
-        rpc("webhook.endpoint", "unlink", ids=created)
-
-
 def run_cron(rpc):
     """Run the delivery cron now, in the server (as "Run manually" does)."""
     (cron_id,) = rpc(
