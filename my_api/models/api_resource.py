@@ -106,6 +106,24 @@ def until(field_name):
     return lambda span: [(field_name, "<", span.end)] if span.end else []
 
 
+def resource_paths(declarations):
+    """{path: model name} of (model name, `_api_path`) declarations; None
+    declares no path. Two models with one path are an error: the one read
+    last would silently take the routes, scopes and document entry of the
+    other."""
+    paths = {}
+    for name, path in declarations:
+        if not path:
+            continue
+        if path in paths:
+            raise ValueError(
+                f"_api_path {path!r} is declared by two resources, {paths[path]} and "
+                f"{name}: give one of them another path"
+            )
+        paths[path] = name
+    return paths
+
+
 def orm_values(body):
     """A validated body as ORM values: JSON null clears the field."""
     return {key: (value if value is not None else False) for key, value in body.items()}
@@ -131,15 +149,27 @@ class ApiResource(models.AbstractModel):
     _api_list_fields = ()  # columns fetched by the list query itself
 
     # ------------------------------------------------------------ registry
+    def _register_hook(self):
+        """Refuse to load a registry in which two resources declare one
+        `_api_path` (see resource_paths), rather than serve one of them."""
+        super()._register_hook()
+        if self._name == "api.resource":  # once, not again for each resource
+            resource_paths(self._api_declared_paths())
+
+    @api.model
+    def _api_declared_paths(self):
+        """(model name, _api_path) of every installed resource."""
+        return [
+            (name, self.env.registry[name]._api_path)
+            for name in self.env.registry
+            if name.startswith("api.resource.")
+        ]
+
     @api.model
     @tools.ormcache()
     def _api_resource_models(self):
         """Map URL segment -> resource model name, for installed resources."""
-        return {
-            self.env.registry[name]._api_path: name
-            for name in self.env.registry
-            if name.startswith("api.resource.") and self.env.registry[name]._api_path
-        }
+        return resource_paths(self._api_declared_paths())
 
     @api.model
     def _api_get_resource(self, path):
