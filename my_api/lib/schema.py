@@ -161,11 +161,14 @@ def _format_problem(value, fmt):
     return None
 
 
-def validate(value, spec, partial=False, path=""):
+def validate(value, spec, partial=False, path="", read=False):
     """Validate `value` against `spec`; return the list of problems found.
 
     `partial` (PATCH) turns off the required check at the top level only:
-    a nested object that is sent must still be whole.
+    a nested object that is sent must still be whole. `read` validates a
+    response against a read schema instead of a request body: read-only
+    properties belong there, and nothing is required (as json_schema's
+    read mode says: a response may omit what the caller cannot see).
     """
     errors = []
     if value is None:
@@ -228,16 +231,16 @@ def validate(value, spec, partial=False, path=""):
                 _issue(path, "too_many_items", f"{label} takes at most {spec.max_items} items")
             )
         for index, item in enumerate(value):
-            errors.extend(validate(item, spec.items, path=f"{path}[{index}]"))
+            errors.extend(validate(item, spec.items, path=f"{path}[{index}]", read=read))
     if spec.type == "object" and spec.properties:
         for key in value:
-            if key not in spec.properties or spec.properties[key].read_only:
+            if key not in spec.properties or (spec.properties[key].read_only and not read):
                 errors.append(_issue(_join(path, key), "unknown_field", f"unknown field {key!r}"))
         for key, sub in spec.properties.items():
             sub_path = _join(path, key)
             if key in value:
-                errors.extend(validate(value[key], sub, path=sub_path))
-            elif sub.required and not (partial and not path):
+                errors.extend(validate(value[key], sub, path=sub_path, read=read))
+            elif sub.required and not read and not (partial and not path):
                 errors.append(_issue(sub_path, "required", f"{sub_path} is required"))
     return errors
 

@@ -20,8 +20,12 @@ as class attributes, what the API exposes of one Odoo model:
 
 Routes, validation and the OpenAPI document are derived from these. A
 resource implements only `_api_render` (and `_api_prepare_*` to turn a
-validated body into ORM values). Everything runs as the authenticated user:
-access rights and record rules apply, and refusals become 403.
+validated body into ORM values). Its writes may add steps through hooks,
+never by copying the create/update sequence: `_api_before_write` (first,
+e.g. a write rate limit), `_api_check_body` (what the schema cannot say)
+and `_api_after_write` (what ORM values cannot carry). Everything runs as
+the authenticated user: access rights and record rules apply, and refusals
+become 403.
 """
 
 import datetime
@@ -102,6 +106,24 @@ def until(field_name):
     return lambda span: [(field_name, "<", span.end)] if span.end else []
 
 
+def resource_paths(declarations):
+    """{path: model name} of (model name, `_api_path`) declarations; None
+    declares no path. Two models with one path are an error: the one read
+    last would silently take the routes, scopes and document entry of the
+    other."""
+    paths = {}
+    for name, path in declarations:
+        if not path:
+            continue
+        if path in paths:
+            raise ValueError(
+                f"_api_path {path!r} is declared by two resources, {paths[path]} and "
+                f"{name}: give one of them another path"
+            )
+        paths[path] = name
+    return paths
+
+
 def orm_values(body):
     """A validated body as ORM values: JSON null clears the field."""
     return {key: (value if value is not None else False) for key, value in body.items()}
@@ -127,15 +149,27 @@ class ApiResource(models.AbstractModel):
     _api_list_fields = ()  # columns fetched by the list query itself
 
     # ------------------------------------------------------------ registry
+    def _register_hook(self):
+        """Refuse to load a registry in which two resources declare one
+        `_api_path` (see resource_paths), rather than serve one of them."""
+        super()._register_hook()
+        if self._name == "api.resource":  # once, not again for each resource
+            resource_paths(self._api_declared_paths())
+
+    @api.model
+    def _api_declared_paths(self):
+        """(model name, _api_path) of every installed resource."""
+        return [
+            (name, self.env.registry[name]._api_path)
+            for name in self.env.registry
+            if name.startswith("api.resource.")
+        ]
+
     @api.model
     @tools.ormcache()
     def _api_resource_models(self):
         """Map URL segment -> resource model name, for installed resources."""
-        return {
-            self.env.registry[name]._api_path: name
-            for name in self.env.registry
-            if name.startswith("api.resource.") and self.env.registry[name]._api_path
-        }
+        return resource_paths(self._api_declared_paths())
 
     @api.model
     def _api_get_resource(self, path):
@@ -574,34 +608,73 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_create(self, body):
-        """Create from a JSON body; return (record, created)."""
+        """Create from a JSON body; return (record, created).
+
+        The order of the checks is the contract (each refusal says what is
+        wrong first): the operation, the write hook, the body's schema and
+        then its own checks, the access right, a create by reference. A
+        resource changes a step through the hooks below, not by copying
+        this sequence."""
         self._api_check_operation("create")
+        self._api_before_write("create")
         self._api_validate(body, self._api_create_schema)
+        self._api_check_body(body)
         # who may not create learns nothing of which references exist
         self._api_records().check_access("create")
         existing = self._api_find_existing(body)
         if existing:
             return existing, False
         values = self._api_prepare_create(body)
-        return self._api_records().create(values), True
+        record = self._api_records().create(values)
+        self._api_after_write(record, body, created=True)
+        return record, True
 
     @api.model
     def _api_prepare_create(self, body):
+        """The ORM values of a validated, checked create body."""
         return orm_values(body)
+
+    # --------------------------------------------------------- write hooks
+    @api.model
+    def _api_before_write(self, operation):
+        """Called first by create, update and delete (`operation`), once the
+        operation is known to exist: before the body is validated or the
+        record looked up, so that what counts calls (a write rate limit)
+        counts the refused ones too. Raise ApiError to refuse the call."""
+
+    @api.model
+    def _api_check_body(self, body, record=None):
+        """Refuse (ApiError 400) what a valid body may not say and its
+        schema cannot express. Called after the schema's validation, on
+        create (`record` None) and on update (the record, its If-Match
+        precondition met), before any value is prepared."""
+
+    @api.model
+    def _api_after_write(self, record, body, created):
+        """Called once `record` was created (`created` true) or updated from
+        `body`: for what the ORM values cannot carry (a write-only field
+        set with other rights, say). Not called when a create by reference
+        returns an existing record: nothing was written."""
 
     # -------------------------------------------------------------- update
     @api.model
     def _api_update(self, ident, body, if_match=None):
+        """Update from a JSON body (the checks in _api_create's order, the
+        record and its precondition after the schema); return the record."""
         self._api_check_operation("update")
+        self._api_before_write("update")
         record = self._api_resolve(ident)
         # a malformed body is refused as such, whatever version it targets
         self._api_validate(body, self._api_update_schema, partial=True)
         self._api_check_precondition(record, if_match)
+        self._api_check_body(body, record)
         record.write(self._api_prepare_update(record, body))
+        self._api_after_write(record, body, created=False)
         return record
 
     @api.model
     def _api_prepare_update(self, record, body):
+        """The ORM values of a validated, checked update body of `record`."""
         return orm_values(body)
 
     @api.model
@@ -622,6 +695,7 @@ class ApiResource(models.AbstractModel):
     @api.model
     def _api_delete(self, ident, if_match=None):
         self._api_check_operation("delete")
+        self._api_before_write("delete")
         record = self._api_resolve(ident)
         self._api_check_precondition(record, if_match)
         record.unlink()

@@ -11,5 +11,8 @@ from . import test_pagination
 from . import test_performance
 from . import test_rate_limit
 from . import test_request_retry
+from . import test_resource_contract
+from . import test_resource_hooks
+from . import test_resource_paths
 from . import test_resources
 from . import test_timestamps

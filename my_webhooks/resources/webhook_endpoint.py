@@ -223,13 +223,37 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         return values
 
     @api.model
-    def _api_check_secret(self, body):
+    def _api_before_write(self, operation):
+        # every create, update and delete counts, a refused one too
+        self._api_count_write()
+
+    @api.model
+    def _api_check_body(self, body, record=None):
         if "secret" not in body:
             return
         try:
             check_secret(body["secret"])
         except ValueError as exc:
             raise validation_error("secret", "invalid_value", f"secret: {exc}") from None
+
+    @api.model
+    def _api_prepare_create(self, body):
+        # the model's own create (the base pipeline's) then creates the
+        # endpoint's automation rule
+        return self._api_values(body, self._api_model_record(body["model"]))
+
+    @api.model
+    def _api_prepare_update(self, record, body):
+        # the model's own write then keeps the automation rule in step
+        model = self._api_model_record(body["model"]) if "model" in body else record.model_id
+        return self._api_values(body, model)
+
+    @api.model
+    def _api_after_write(self, record, body, created):
+        # the secret (required on create) is no ORM value of the caller's:
+        # see _api_set_secret
+        if "secret" in body:
+            self._api_set_secret(record, body["secret"])
 
     @api.model
     def _api_set_secret(self, endpoint, secret):
@@ -239,36 +263,3 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
         # the endpoint having been checked just before
         endpoint.check_access("write")
         endpoint.sudo().secret = secret
-
-    @api.model
-    def _api_create(self, body):
-        self._api_check_operation("create")
-        self._api_count_write()
-        self._api_validate(body, self._api_create_schema)
-        self._api_check_secret(body)
-        values = self._api_values(body, self._api_model_record(body["model"]))
-        # the model's own create: it creates the endpoint's automation rule
-        endpoint = self._api_records().create(values)
-        self._api_set_secret(endpoint, body["secret"])
-        return endpoint, True
-
-    @api.model
-    def _api_update(self, ident, body, if_match=None):
-        self._api_check_operation("update")
-        self._api_count_write()
-        record = self._api_resolve(ident)
-        self._api_validate(body, self._api_update_schema, partial=True)
-        self._api_check_precondition(record, if_match)
-        self._api_check_secret(body)
-        model = self._api_model_record(body["model"]) if "model" in body else record.model_id
-        # the model's own write: it keeps the automation rule in step
-        record.write(self._api_values(body, model))
-        if "secret" in body:
-            self._api_set_secret(record, body["secret"])
-        return record
-
-    @api.model
-    def _api_delete(self, ident, if_match=None):
-        self._api_check_operation("delete")
-        self._api_count_write()
-        return super()._api_delete(ident, if_match=if_match)

@@ -68,6 +68,20 @@ def test_read_only_fields_cannot_be_written():
     )
 
 
+def test_read_validates_a_response_with_its_read_only_fields():
+    response = {"id": 3, "partner_id": 1, "state": "sale", "lines": [{"product_id": 1}]}
+    assert s.validate(response, ORDER, read=True) == []
+    # what a read schema does not declare, or declares otherwise, is refused
+    wrong = {**response, "secret": "x", "state": "done", "lines": [{"product_id": "1"}]}
+    assert [(e["field"], e["issue"]) for e in s.validate(wrong, ORDER, read=True)] == [
+        ("secret", "unknown_field"),
+        ("state", "invalid_value"),
+        ("lines[0].product_id", "invalid_type"),
+    ]
+    # nothing is required of a response
+    assert s.validate({"id": 3}, ORDER, read=True) == []
+
+
 def test_partial_skips_required_at_top_level_only():
     assert issues({"state": "sale"}, partial=True) == []
     assert ("lines[0].product_id", "required") in issues({"lines": [{}]}, partial=True)
