@@ -42,7 +42,7 @@ class AuthOauthProvider(models.Model):
     )
 
     @api.model
-    def _my_seed_from_config(self):
+    def _seed_from_config(self):
         """Create or update the seeded providers (install and every upgrade)."""
         settings = read_settings(config, os.environ)
         for name, xmlid in SEEDED.items():
@@ -63,7 +63,7 @@ class AuthOauthProvider(models.Model):
             if last != configured:
                 provider.my_applied_config = json.dumps(configured, sort_keys=True)
 
-    def action_my_discover(self):
+    def action_discover_endpoints(self):
         """Fill the endpoints from the issuer's OpenID configuration."""
         for provider in self:
             if not provider.my_issuer_url:

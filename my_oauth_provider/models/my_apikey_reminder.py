@@ -49,7 +49,7 @@ class MyApikeyReminder(models.Model):
             user = key.user_id
             user.partner_id.activity_schedule(
                 activity_type_id=todo.id,
-                user_id=user._my_key_responsible().id,
+                user_id=user._api_key_responsible().id,
                 date_deadline=(key.expiration_date - datetime.timedelta(days=1)).date(),
                 summary=self.env._(
                     "API key %(name)s of %(login)s expires on %(date)s: rotate it",

@@ -15,7 +15,7 @@ class ResUsers(models.Model):
         "rotates itself.",
     )
 
-    def _my_key_responsible(self):
+    def _api_key_responsible(self):
         """Who hears about this user's API keys (expiry reminders, a key
         rotating itself): the integration's responsible; a person, for
         their own keys; else the administrator."""

@@ -15,7 +15,7 @@ class MyApikeyShow(models.TransientModel):
     note = fields.Text(readonly=True)
 
     @api.model
-    def _my_action_show(self, key, note=""):
+    def _action_show_key(self, key, note=""):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Copy your new API key now"),
