@@ -307,7 +307,7 @@ class ResUsersApikeys(models.Model):
         again as for Odoo's own New API Key."""
         self._check_can_manage_keys()
         key, _record, new_expiry, old_expiry = self._rotate()
-        return self.env["my.apikey.show"]._action_show_key(
+        return self.env["apikey.show.wizard"]._action_show_key(
             key,
             self.env._(
                 "New key valid until %(new)s. The previous key keeps working until %(old)s.",

@@ -133,7 +133,7 @@ class TestApiKeyLifecycle(ApiCase):
                 self.integration, "sneaky", "api", self.in_days(5)
             )
         wizard = (
-            self.env["my.apikey.mint"]
+            self.env["apikey.mint.wizard"]
             .with_user(self.salesman)
             .new({"user_id": self.integration.id, "name": "x", "expiration_date": self.in_days(5)})
         )
@@ -142,17 +142,17 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
 
     def test_mint_wizard_shows_the_key_once(self):
-        wizard = self.env["my.apikey.mint"].create(
+        wizard = self.env["apikey.mint.wizard"].create(
             {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
         )
         self.assertLessEqual(wizard.expiration_date, self.in_days(90))
         with self.ui_request():
             action = wizard.action_mint()
-        self.assertEqual(action["res_model"], "my.apikey.show")
+        self.assertEqual(action["res_model"], "apikey.show.wizard")
         key = action["context"]["default_key"]
         self.assertEqual(self.status(key), 200)
         # nothing but Odoo's hashed row holds it
-        self.assertFalse(self.env["my.apikey.show"].search([]))
+        self.assertFalse(self.env["apikey.show.wizard"].search([]))
 
     # ---------------------------------------------------------------- rotate
     def test_rotation_overlaps_then_only_the_new_key_works(self):
@@ -374,7 +374,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(self.Keys._my_max_keys(), 5)
 
     def test_mint_for_other_user_requires_identity_check(self):
-        wizard = self.env["my.apikey.mint"].create(
+        wizard = self.env["apikey.mint.wizard"].create(
             {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
         )
         # a session whose password was not checked lately gets the password
@@ -453,7 +453,7 @@ class TestApiKeyLifecycle(ApiCase):
     def test_reminder_cron_posts_one_activity_per_key_and_threshold(self):
         key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(10))
         far = self.Keys._mint_for_user(self.integration, "Far", "api", self.in_days(60))
-        Reminder = self.env["my.apikey.reminder"]
+        Reminder = self.env["apikey.expiry.reminder"]
         Reminder._cron_remind()
         activities = self._activities()
         self.assertEqual(len(activities), 1)

@@ -5,8 +5,8 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 
 
-class MyApikeyMint(models.TransientModel):
-    _name = "my.apikey.mint"
+class ApikeyMintWizard(models.TransientModel):
+    _name = "apikey.mint.wizard"
     _description = "Mint an API Key"
 
     user_id = fields.Many2one(
@@ -36,7 +36,7 @@ class MyApikeyMint(models.TransientModel):
         key = self.env["res.users.apikeys"]._mint_for_user(
             self.user_id, self.name, self.scope, self.expiration_date
         )
-        return self.env["my.apikey.show"]._action_show_key(
+        return self.env["apikey.show.wizard"]._action_show_key(
             key,
             self.env._(
                 "Key for %(login)s, valid until %(date)s. It is shown only now.",

@@ -5,10 +5,10 @@ from odoo import api, fields, models
 THRESHOLDS = (14, 3)  # days before expiry
 
 
-class MyApikeyReminder(models.Model):
+class ApikeyExpiryReminder(models.Model):
     """Which expiry reminders were sent: one per key and threshold."""
 
-    _name = "my.apikey.reminder"
+    _name = "apikey.expiry.reminder"
     _description = "API Key Expiry Reminder"
     _log_access = False
 

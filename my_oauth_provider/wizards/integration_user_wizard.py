@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
-class MyIntegrationUser(models.TransientModel):
-    _name = "my.integration.user"
+class IntegrationUserWizard(models.TransientModel):
+    _name = "integration.user.wizard"
     _description = "Create an Integration User"
 
     name = fields.Char(required=True, help="The external system, e.g. Shopify")
