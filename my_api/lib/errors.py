@@ -1,4 +1,4 @@
-"""The one JSON error envelope of /api/v1 (see DESIGN.md, "Envelopes")."""
+"""The one JSON error envelope of /api/v1 (see my_api/readme/USAGE.md, "Errors")."""
 
 DEFAULT_CODES = {
     400: "bad_request",
