@@ -26,6 +26,8 @@ SEEDED = {
 class AuthOauthProvider(models.Model):
     _inherit = "auth.oauth.provider"
 
+    # Fields added to Odoo's own models keep the my_ prefix: no future Odoo
+    # field can take their column, and integrations read them by name.
     my_issuer_url = fields.Char(
         "OIDC Issuer URL",
         help="e.g. https://accounts.example.com; Discover reads its "

@@ -4,6 +4,8 @@ from odoo import fields, models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    # Fields added to Odoo's own models keep the my_ prefix: no future Odoo
+    # field can take their column, and integrations read them by name.
     my_is_integration = fields.Boolean(
         "Integration User",
         help="A technical user that an external system uses through API keys or OAuth2.",
