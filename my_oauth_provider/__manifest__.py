@@ -2,7 +2,7 @@
     "name": "OAuth Provider and API Key Lifecycle",
     "summary": "Seeded OAuth login providers, managed API keys (mint, rotate, remind, "
     "revoke) and an OAuth2 authorization server for /api/v1",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",

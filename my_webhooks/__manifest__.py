@@ -2,7 +2,7 @@
     "name": "Signed Webhooks",
     "summary": "Signed, durable, retried outbound webhooks from a transactional outbox, "
     "and verified, idempotent inbound webhooks",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",

@@ -28,7 +28,7 @@ class ApiKeysController(http.Controller):
         # sudo: the caller just proved it holds this very key
         apikey = request.env["res.users.apikeys"].sudo().browse(credential.key_id)
         try:
-            key, record, new_expiry, old_expiry = apikey._my_rotate_self()
+            key, record, new_expiry, old_expiry = apikey._rotate_self()
         except KeyAlreadyRotatedError as exc:
             raise ApiError(
                 409,

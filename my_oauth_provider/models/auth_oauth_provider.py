@@ -26,6 +26,8 @@ SEEDED = {
 class AuthOauthProvider(models.Model):
     _inherit = "auth.oauth.provider"
 
+    # Fields added to Odoo's own models keep the my_ prefix: no future Odoo
+    # field can take their column, and integrations read them by name.
     my_issuer_url = fields.Char(
         "OIDC Issuer URL",
         help="e.g. https://accounts.example.com; Discover reads its "
@@ -42,7 +44,7 @@ class AuthOauthProvider(models.Model):
     )
 
     @api.model
-    def _my_seed_from_config(self):
+    def _seed_from_config(self):
         """Create or update the seeded providers (install and every upgrade)."""
         settings = read_settings(config, os.environ)
         for name, xmlid in SEEDED.items():
@@ -63,7 +65,7 @@ class AuthOauthProvider(models.Model):
             if last != configured:
                 provider.my_applied_config = json.dumps(configured, sort_keys=True)
 
-    def action_my_discover(self):
+    def action_discover_endpoints(self):
         """Fill the endpoints from the issuer's OpenID configuration."""
         for provider in self:
             if not provider.my_issuer_url:

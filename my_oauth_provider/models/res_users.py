@@ -4,6 +4,8 @@ from odoo import fields, models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    # Fields added to Odoo's own models keep the my_ prefix: no future Odoo
+    # field can take their column, and integrations read them by name.
     my_is_integration = fields.Boolean(
         "Integration User",
         help="A technical user that an external system uses through API keys or OAuth2.",
@@ -15,7 +17,7 @@ class ResUsers(models.Model):
         "rotates itself.",
     )
 
-    def _my_key_responsible(self):
+    def _api_key_responsible(self):
         """Who hears about this user's API keys (expiry reminders, a key
         rotating itself): the integration's responsible; a person, for
         their own keys; else the administrator."""

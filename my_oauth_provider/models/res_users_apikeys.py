@@ -137,7 +137,7 @@ class ResUsersApikeys(models.Model):
         return int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_KEYS
 
     @api.model
-    def _my_check_key_cap(self, user):
+    def _check_key_cap(self, user):
         """Refuse one more key for `user` when they have the most live keys allowed.
 
         Live: not expired (revoked keys are deleted). Keys in their grace
@@ -168,15 +168,15 @@ class ResUsersApikeys(models.Model):
             )
 
     @api.model
-    def _my_check_admin(self):
+    def _check_can_manage_keys(self):
         if not self.env.user._is_system():
             raise AccessError(self.env._("Only administrators can manage other users' API keys."))
 
     # -------------------------------------------------------------------- mint
     @api.model
-    def _my_mint(self, user, name, scope, expiration_date):
+    def _mint_for_user(self, user, name, scope, expiration_date):
         """Generate a key for `user` (administrators only); return it once."""
-        self._my_check_admin()
+        self._check_can_manage_keys()
         max_days = self._my_max_days(user)
         now = _now()
         if not expiration_date:
@@ -194,13 +194,13 @@ class ResUsersApikeys(models.Model):
             )
         if user.share:
             raise UserError(self.env._("API keys are for internal users only."))
-        self._my_check_key_cap(user)
+        self._check_key_cap(user)
         # sudo: Odoo's own generator, run as the key's owner so the key is
         # theirs; the lifetime was checked above against our maximum.
         return self.with_user(user).sudo()._generate(scope or None, name, expiration_date)
 
     # ------------------------------------------------------------------ rotate
-    def _my_rotate(self):
+    def _rotate(self):
         """Issue a new key like this one; this one expires after the grace period.
 
         Returns (new key, new key record, new expiry, old key's new expiry).
@@ -228,7 +228,7 @@ class ResUsersApikeys(models.Model):
                 ),
                 row[0],
             )
-        self._my_check_key_cap(self.user_id)
+        self._check_key_cap(self.user_id)
         now = _now()
         lifetime = datetime.timedelta(days=self._my_max_days(self.user_id))
         if self.expiration_date and self.create_date and self.expiration_date > self.create_date:
@@ -263,19 +263,19 @@ class ResUsersApikeys(models.Model):
         clear_apikey_cache([self.id])  # this worker trusts the old expiry no more
         return key, new_record, new_expiry, old_expiry
 
-    def _my_rotate_self(self):
+    def _rotate_self(self):
         """Rotate this key at its own request (POST /api/v1/keys/rotate) and
         tell the person responsible for its user.
 
         Whoever holds a copy of a key can rotate it, and the owner's copy
         then dies after the grace period: a person must hear of it at once.
         """
-        result = self._my_rotate()
-        self._my_notify_self_rotation(result[1], result[3])
+        result = self._rotate()
+        self._notify_self_rotation(result[1], result[3])
         return result
 
-    def _my_notify_self_rotation(self, successor, old_expiry):
-        """A to-do for the user's responsible (see res.users._my_key_responsible)
+    def _notify_self_rotation(self, successor, old_expiry):
+        """A to-do for the user's responsible (see res.users._api_key_responsible)
         on the user's contact, next to the expiry reminders."""
         user = self.user_id
         address = request.httprequest.remote_addr if request else None
@@ -294,7 +294,7 @@ class ResUsersApikeys(models.Model):
         # on its own contact, which it may not be allowed to do itself
         user.partner_id.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
-            user_id=user.sudo()._my_key_responsible().id,
+            user_id=user.sudo()._api_key_responsible().id,
             summary=self.env._(
                 "API key %(name)s of %(login)s rotated itself", name=self.name, login=user.login
             ),
@@ -302,12 +302,12 @@ class ResUsersApikeys(models.Model):
         )
 
     @check_identity
-    def action_my_rotate(self):
+    def action_rotate(self):
         """Rotate from the list: a key is shown, so the password is asked
         again as for Odoo's own New API Key."""
-        self._my_check_admin()
-        key, _record, new_expiry, old_expiry = self._my_rotate()
-        return self.env["my.apikey.show"]._my_action_show(
+        self._check_can_manage_keys()
+        key, _record, new_expiry, old_expiry = self._rotate()
+        return self.env["apikey.show.wizard"]._action_show_key(
             key,
             self.env._(
                 "New key valid until %(new)s. The previous key keeps working until %(old)s.",
@@ -316,7 +316,7 @@ class ResUsersApikeys(models.Model):
             ),
         )
 
-    def action_my_revoke(self):
-        self._my_check_admin()
+    def action_revoke(self):
+        self._check_can_manage_keys()
         self._remove()  # Odoo's own removal; my_api forgets the cached keys
         return True

@@ -96,7 +96,7 @@ class TestApiKeyLifecycle(ApiCase):
 
     # ------------------------------------------------------------------ mint
     def test_admin_mints_a_working_key_for_another_user(self):
-        key = self.Keys._my_mint(self.integration, "Shop sync", "api", self.in_days(30))
+        key = self.Keys._mint_for_user(self.integration, "Shop sync", "api", self.in_days(30))
         self.assertRegex(key, r"^[0-9a-f]{40}$")
         record = self.key_record(key)
         self.assertEqual(record.user_id, self.integration)
@@ -111,12 +111,12 @@ class TestApiKeyLifecycle(ApiCase):
 
     def test_mint_respects_the_maximum_lifetime(self):
         with self.assertRaisesRegex(UserError, "at most 90 days"):
-            self.Keys._my_mint(self.integration, "too long", "api", self.in_days(91))
+            self.Keys._mint_for_user(self.integration, "too long", "api", self.in_days(91))
         self.env["ir.config_parameter"].set_param("my_oauth_provider.max_key_days", "30")
         with self.assertRaisesRegex(UserError, "at most 30 days"):
-            self.Keys._my_mint(self.integration, "too long", "api", self.in_days(31))
+            self.Keys._mint_for_user(self.integration, "too long", "api", self.in_days(31))
         with self.assertRaisesRegex(UserError, "future"):
-            self.Keys._my_mint(self.integration, "past", "api", self.in_days(-1))
+            self.Keys._mint_for_user(self.integration, "past", "api", self.in_days(-1))
         self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
 
     def test_mint_respects_the_groups_api_key_duration(self):
@@ -124,16 +124,16 @@ class TestApiKeyLifecycle(ApiCase):
         self.env.ref("base.group_user").api_key_duration = 10
         self.env.ref("sales_team.group_sale_salesman_all_leads").api_key_duration = 5
         with self.assertRaisesRegex(UserError, "at most 10 days"):
-            self.Keys._my_mint(self.integration, "group cap", "api", self.in_days(20))
-        self.assertTrue(self.Keys._my_mint(self.integration, "ok", "api", self.in_days(9)))
+            self.Keys._mint_for_user(self.integration, "group cap", "api", self.in_days(20))
+        self.assertTrue(self.Keys._mint_for_user(self.integration, "ok", "api", self.in_days(9)))
 
     def test_non_admin_cannot_mint_for_others(self):
         with self.assertRaises(AccessError):
-            self.Keys.with_user(self.salesman)._my_mint(
+            self.Keys.with_user(self.salesman)._mint_for_user(
                 self.integration, "sneaky", "api", self.in_days(5)
             )
         wizard = (
-            self.env["my.apikey.mint"]
+            self.env["apikey.mint.wizard"]
             .with_user(self.salesman)
             .new({"user_id": self.integration.id, "name": "x", "expiration_date": self.in_days(5)})
         )
@@ -142,24 +142,24 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertFalse(self.Keys.search([("user_id", "=", self.integration.id)]))
 
     def test_mint_wizard_shows_the_key_once(self):
-        wizard = self.env["my.apikey.mint"].create(
+        wizard = self.env["apikey.mint.wizard"].create(
             {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
         )
         self.assertLessEqual(wizard.expiration_date, self.in_days(90))
         with self.ui_request():
             action = wizard.action_mint()
-        self.assertEqual(action["res_model"], "my.apikey.show")
+        self.assertEqual(action["res_model"], "apikey.show.wizard")
         key = action["context"]["default_key"]
         self.assertEqual(self.status(key), 200)
         # nothing but Odoo's hashed row holds it
-        self.assertFalse(self.env["my.apikey.show"].search([]))
+        self.assertFalse(self.env["apikey.show.wizard"].search([]))
 
     # ---------------------------------------------------------------- rotate
     def test_rotation_overlaps_then_only_the_new_key_works(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         self.assertEqual(self.status(old), 200)
         old_record = self.key_record(old)
-        new, new_record, new_expiry, old_expiry = old_record._my_rotate()
+        new, new_record, new_expiry, old_expiry = old_record._rotate()
         self.assertNotEqual(new, old)
         self.assertEqual(new_record.name, "Shop")
         self.assertEqual(new_record.scope, "api")
@@ -177,12 +177,12 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(self.status(new), 200)
 
     def test_rotation_never_extends_a_key_about_to_expire(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(2))
-        _new, _record, _new_expiry, old_expiry = self.key_record(old)._my_rotate()
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(2))
+        _new, _record, _new_expiry, old_expiry = self.key_record(old)._rotate()
         self.assertLessEqual(old_expiry, self.in_days(2))
 
     def test_integration_rotates_its_own_key_over_http(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         response = self.api("POST", "/api/v1/keys/rotate", key=old)
         self.assertEqual(response.status_code, 201, response.text)
         data = response.json()["data"]
@@ -196,7 +196,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(response.json()["data"]["id"], self.integration.id)
 
     def test_rotate_route_refuses_idempotency_keys_and_sessions(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         response = self.api(
             "POST", "/api/v1/keys/rotate", key=old, headers={"Idempotency-Key": "abc-1"}
         )
@@ -209,11 +209,11 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(len(self.Keys.search([("user_id", "=", self.integration.id)])), 1)
 
     def test_rotate_from_the_list_is_admin_only(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         with self.ui_request(), self.assertRaises(AccessError):
-            self.key_record(old).with_user(self.salesman).action_my_rotate()
+            self.key_record(old).with_user(self.salesman).action_rotate()
         with self.ui_request():
-            action = self.key_record(old).action_my_rotate()
+            action = self.key_record(old).action_rotate()
         self.assertEqual(self.status(action["context"]["default_key"]), 200)
 
     def test_rotated_wizard_key_authenticates(self):
@@ -237,7 +237,7 @@ class TestApiKeyLifecycle(ApiCase):
         # the same for a key from _generate(None, ...) rotated from the list
         other = self.new_api_key(self.integration, "Odoo-made")
         with self.ui_request():
-            action = self.key_record(other).action_my_rotate()
+            action = self.key_record(other).action_rotate()
         self.assertEqual(self.status(action["context"]["default_key"]), 200)
 
     def test_keys_rotated_before_the_fix_work_again_after_upgrade(self):
@@ -253,7 +253,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertFalse(self.key_record(key).scope)
 
     def test_key_rotates_only_once(self):
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         response = self.api("POST", "/api/v1/keys/rotate", key=old)
         self.assertEqual(response.status_code, 201, response.text)
         successor = response.json()["data"]
@@ -272,7 +272,7 @@ class TestApiKeyLifecycle(ApiCase):
             ],
         )
         with self.ui_request(), self.assertRaisesRegex(UserError, f"#{successor['key_id']}"):
-            self.key_record(old).action_my_rotate()
+            self.key_record(old).action_rotate()
         self.assertEqual(self.key_count(self.integration), 2)
         self.assertEqual(self.key_record(old).my_successor_id, successor["key_id"])
         # the old key still authenticates until its overlap ends
@@ -285,7 +285,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(self.key_count(self.integration), 3)
 
     def test_key_revoked_elsewhere_cannot_rotate_from_a_cached_copy(self):
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(30))
         self.assertEqual(self.status(key), 200)  # cached by this worker
         self.env.cr.execute(SQL("DELETE FROM res_users_apikeys WHERE id = %s", self._key_id(key)))
         response = self.api("POST", "/api/v1/keys/rotate", key=key)
@@ -303,7 +303,7 @@ class TestApiKeyLifecycle(ApiCase):
 
     def test_self_rotation_notifies_responsible(self):
         responsible = self.responsible
-        old = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        old = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         old_id = self._key_id(old)
         response = self.api("POST", "/api/v1/keys/rotate", key=old)
         self.assertEqual(response.status_code, 201, response.text)
@@ -321,13 +321,13 @@ class TestApiKeyLifecycle(ApiCase):
         self.env["ir.config_parameter"].set_param("my_oauth_provider.max_keys_per_user", "10")
         admin = self.env.ref("base.user_admin")
         responsible.action_archive()
-        key = self.Keys._my_mint(self.integration, "Other", "api", self.in_days(60))
+        key = self.Keys._mint_for_user(self.integration, "Other", "api", self.in_days(60))
         self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=key).status_code, 201)
         self.assertEqual(
             self._rotation_activities(self.integration).sorted("id")[-1].user_id, admin
         )
         self.integration.my_integration_responsible_id = False
-        key = self.Keys._my_mint(self.integration, "Third", "api", self.in_days(60))
+        key = self.Keys._mint_for_user(self.integration, "Third", "api", self.in_days(60))
         self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=key).status_code, 201)
         activities = self._rotation_activities(self.integration).sorted("id")
         self.assertEqual(activities[-2:].user_id, admin)
@@ -340,12 +340,12 @@ class TestApiKeyLifecycle(ApiCase):
     def test_live_key_cap(self):
         self.env["ir.config_parameter"].set_param("my_oauth_provider.max_keys_per_user", "3")
         keys = [
-            self.Keys._my_mint(self.integration, f"Shop {i}", "api", self.in_days(30))
+            self.Keys._mint_for_user(self.integration, f"Shop {i}", "api", self.in_days(30))
             for i in range(3)
         ]
         # minting one more: from the list's wizard, or in Preferences
         with self.assertRaisesRegex(UserError, "at most 3 live API keys"):
-            self.Keys._my_mint(self.integration, "one too many", "api", self.in_days(30))
+            self.Keys._mint_for_user(self.integration, "one too many", "api", self.in_days(30))
         with self.assertRaisesRegex(UserError, "at most 3 live API keys"):
             self.preferences_key(self.integration)
         # rotating adds a key too: refused over the API and from the list
@@ -353,7 +353,7 @@ class TestApiKeyLifecycle(ApiCase):
         error = self.assertError(response, 409, "conflict")
         self.assertIn("at most 3 live API keys", error["message"])
         with self.ui_request(), self.assertRaisesRegex(UserError, "at most 3 live API keys"):
-            self.key_record(keys[0]).action_my_rotate()
+            self.key_record(keys[0]).action_rotate()
         self.assertEqual(self.key_count(self.integration), 3)
         self.assertEqual(self.status(keys[0]), 200)  # and the key was not cut short
         self.assertFalse(self.key_record(keys[0]).my_successor_id)
@@ -361,10 +361,10 @@ class TestApiKeyLifecycle(ApiCase):
         self.expire(keys[1])
         self.assertEqual(self.api("POST", "/api/v1/keys/rotate", key=keys[0]).status_code, 201)
         # a revoked one neither (Odoo deletes it)
-        self.key_record(keys[2]).action_my_revoke()
+        self.key_record(keys[2]).action_revoke()
         self.assertTrue(self.preferences_key(self.integration))
         # another user's keys are theirs
-        self.assertTrue(self.Keys._my_mint(self.salesman, "own", "api", self.in_days(30)))
+        self.assertTrue(self.Keys._mint_for_user(self.salesman, "own", "api", self.in_days(30)))
         # Settings > REST API > API keys sets the cap; 5 by default
         self.env["res.config.settings"].create({"my_max_keys_per_user": 4}).execute()
         self.assertEqual(self.Keys._my_max_keys(), 4)
@@ -374,7 +374,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(self.Keys._my_max_keys(), 5)
 
     def test_mint_for_other_user_requires_identity_check(self):
-        wizard = self.env["my.apikey.mint"].create(
+        wizard = self.env["apikey.mint.wizard"].create(
             {"user_id": self.integration.id, "name": "Shop", "scope": "api"}
         )
         # a session whose password was not checked lately gets the password
@@ -389,13 +389,13 @@ class TestApiKeyLifecycle(ApiCase):
             wizard.action_mint()
         self.assertEqual(self.key_count(self.integration), 0)
         # rotating from the list is minting too
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(60))
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(60))
         expiry = self.key_record(key).expiration_date
         with self.ui_request(identity_checked=False):
-            action = self.key_record(key).action_my_rotate()
+            action = self.key_record(key).action_rotate()
         self.assertEqual(action["res_model"], "res.users.identitycheck")
         with self.assertRaises(UserError):
-            self.key_record(key).action_my_rotate()
+            self.key_record(key).action_rotate()
         self.assertEqual(self.key_count(self.integration), 1)
         self.Keys.invalidate_model()
         self.assertEqual(self.key_record(key).expiration_date, expiry)
@@ -419,14 +419,14 @@ class TestApiKeyLifecycle(ApiCase):
 
     # ---------------------------------------------------------------- revoke
     def test_revoked_key_is_refused_at_once_in_this_worker(self):
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(30))
         self.assertEqual(self.status(key), 200)  # now cached by this worker
-        self.key_record(key).action_my_revoke()
+        self.key_record(key).action_revoke()
         response = self.api("GET", "/api/v1/me", key=key)
         self.assertError(response, 401, "unauthorized")
 
     def test_key_revoked_elsewhere_stops_within_the_cache_ttl(self):
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(30))
         self.assertEqual(self.status(key), 200)
         # another worker deletes the row: this one still trusts its cache...
         self.env.cr.execute(SQL("DELETE FROM res_users_apikeys WHERE id = %s", self._key_id(key)))
@@ -436,7 +436,7 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertEqual(self.status(key), 401)
 
     def test_last_used_is_shown(self):
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(30))
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(30))
         record = self.key_record(key)
         self.assertFalse(record.my_last_used)
         self.assertEqual(self.status(key), 200)
@@ -451,9 +451,9 @@ class TestApiKeyLifecycle(ApiCase):
         )
 
     def test_reminder_cron_posts_one_activity_per_key_and_threshold(self):
-        key = self.Keys._my_mint(self.integration, "Shop", "api", self.in_days(10))
-        far = self.Keys._my_mint(self.integration, "Far", "api", self.in_days(60))
-        Reminder = self.env["my.apikey.reminder"]
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(10))
+        far = self.Keys._mint_for_user(self.integration, "Far", "api", self.in_days(60))
+        Reminder = self.env["apikey.expiry.reminder"]
         Reminder._cron_remind()
         activities = self._activities()
         self.assertEqual(len(activities), 1)

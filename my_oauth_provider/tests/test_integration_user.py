@@ -5,7 +5,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 @tagged("post_install", "-at_install")
 class TestIntegrationUser(TransactionCase):
     def wizard(self, **values):
-        return self.env["my.integration.user"].create({"name": "Shopify EU", **values})
+        return self.env["integration.user.wizard"].create({"name": "Shopify EU", **values})
 
     def test_creates_a_technical_user_with_only_the_chosen_groups(self):
         sales = self.env.ref("sales_team.group_sale_salesman")
@@ -35,4 +35,6 @@ class TestIntegrationUser(TransactionCase):
     def test_only_administrators_create_integration_users(self):
         clerk = new_test_user(self.env, login="iu_clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
-            self.env["my.integration.user"].with_user(clerk).create({"name": "x"}).action_create()
+            self.env["integration.user.wizard"].with_user(clerk).create(
+                {"name": "x"}
+            ).action_create()

@@ -27,7 +27,7 @@ class TestProviderSeeding(TransactionCase):
             patch.dict(config.options, options or {}),
             patch.dict("os.environ", environ or {}, clear=False),
         ):
-            self.Provider._my_seed_from_config()
+            self.Provider._seed_from_config()
 
     def test_unconfigured_providers_stay_disabled(self):
         self.seed()
@@ -133,7 +133,7 @@ class TestDiscover(TransactionCase):
             )
         }
         self.provider.my_issuer_url = f"{self.base}/good/"
-        self.provider.action_my_discover()
+        self.provider.action_discover_endpoints()
         self.assertEqual(self.provider.auth_endpoint, f"{self.base}/good/authorize")
         self.assertEqual(self.provider.validation_endpoint, f"{self.base}/good/userinfo")
         self.assertEqual(self.provider.data_endpoint, f"{self.base}/good/userinfo")
@@ -152,8 +152,8 @@ class TestDiscover(TransactionCase):
         for path, message in cases.items():
             self.provider.my_issuer_url = self.base + path
             with self.assertRaisesRegex(UserError, message):
-                self.provider.action_my_discover()
+                self.provider.action_discover_endpoints()
         self.provider.my_issuer_url = False
         with self.assertRaisesRegex(UserError, "issuer URL first"):
-            self.provider.action_my_discover()
+            self.provider.action_discover_endpoints()
         self.assertEqual(self.provider.auth_endpoint, before)

@@ -1,4 +1,4 @@
-from . import my_apikey_mint
-from . import my_apikey_show
-from . import my_integration_user
+from . import apikey_mint_wizard
+from . import apikey_show_wizard
+from . import integration_user_wizard
 from . import res_users_apikeys_description

@@ -8,4 +8,4 @@ class ResUsersApikeysDescription(models.TransientModel):
         """Preferences > New API Key mints a key too: the cap on live keys
         per user (my_oauth_provider.max_keys_per_user) applies there as well."""
         super().check_access_make_key()
-        self.env["res.users.apikeys"]._my_check_key_cap(self.env.user)
+        self.env["res.users.apikeys"]._check_key_cap(self.env.user)

@@ -300,13 +300,16 @@ class WebhookDelivery(models.Model):
     @api.model
     def _due_ids(self, endpoint_id, after=None, skip_ids=(), limit=CANDIDATES):
         """The next due rows of this endpoint, in order, as (id,
-        next_attempt_at): candidates, locked one at a time by _claim_row().
+        next_attempt_at): candidates, locked one at a time by the query of
+        _claim_row_query().
 
         One ordered scan per `limit` rows, not per row: right after a burst
         the table's statistics are stale, the planner may scan all of the
         endpoint's rows and sort them, and the rows just delivered leave dead
-        entries at the head of the due index until a vacuum. `after`, the
-        last candidate of the previous call, starts the scan past them.
+        entries at the head of the due index until a vacuum. `after`, where
+        the previous call stopped, starts the scan past them: the
+        (next_attempt_at, id) of its last candidate, in the scan's order,
+        the reverse of a candidate's.
         """
         self.env.cr.execute(
             SQL(
@@ -594,7 +597,7 @@ class _Batch:
         self.excluded = set()  # timed out or gone: not again in this batch
         # per endpoint, read and written only by the lane holding it: rows
         # attempted and due again (not twice in a batch), the candidates
-        # read, and the last one read
+        # read, and where their scan stopped, (next_attempt_at, id)
         self.tried = collections.defaultdict(list)
         self.candidates = collections.defaultdict(collections.deque)
         self.position = {}

@@ -81,7 +81,7 @@ INTAKE_FIELDS = [
     "scheme",
     "signature_header",
     "secret",
-    "secret_previous",
+    "previous_secret",
     "tolerance",
     "id_header",
     "id_path",
@@ -133,7 +133,7 @@ class WebhookSource(models.Model):
         help="Signing secret given by the sender, used exactly as shown there "
         "(Standard Webhooks: the whsec_... value).",
     )
-    secret_previous = fields.Char(
+    previous_secret = fields.Char(
         "Previous secret",
         copy=False,
         groups="base.group_system",
@@ -349,7 +349,7 @@ class WebhookSource(models.Model):
         is an anonymous sender whose signature these secrets verify."""
         self.ensure_one()
         source = self.sudo()
-        return [secret for secret in (source.secret, source.secret_previous) if secret]
+        return [secret for secret in (source.secret, source.previous_secret) if secret]
 
     @api.model
     def _webhook_receive(self, slug, body, headers, request_id=None, content_length=None):

@@ -219,13 +219,13 @@ class TestWebhookInbound(ApiCase):
 
     def test_secret_rotation_accepts_both_secrets(self):
         source = self.sources["stripe"]
-        source.write({"secret": "whsec_new", "secret_previous": SECRETS["stripe"]})
+        source.write({"secret": "whsec_new", "previous_secret": SECRETS["stripe"]})
         for i, secret in enumerate(("whsec_new", SECRETS["stripe"])):
             body = json.dumps({"id": f"evt_rot_{i}"}).encode()
             response = self.post(source.slug, body, signed_headers("stripe", secret, body))
             self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(len(self.events(source)), 2)
-        source.secret_previous = False
+        source.previous_secret = False
         body = b'{"id": "evt_rot_old"}'
         with mute_logger("odoo.addons.my_api.core"):
             headers = signed_headers("stripe", SECRETS["stripe"], body)

@@ -15,7 +15,7 @@ def mint_for_integration(days=30, unscoped=False):
     mint = (
         "env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e sync', expiry)"
         if unscoped
-        else "env['res.users.apikeys']._my_mint(user, 'e2e sync', 'api', expiry)"
+        else "env['res.users.apikeys']._mint_for_user(user, 'e2e sync', 'api', expiry)"
     )
     marker = uuid.uuid4().hex
     login = f"api-e2e-{marker[:8]}@example.com"

@@ -5,8 +5,8 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 
 
-class MyApikeyMint(models.TransientModel):
-    _name = "my.apikey.mint"
+class ApikeyMintWizard(models.TransientModel):
+    _name = "apikey.mint.wizard"
     _description = "Mint an API Key"
 
     user_id = fields.Many2one(
@@ -33,10 +33,10 @@ class MyApikeyMint(models.TransientModel):
         account: the administrator's password is asked again, as for Odoo's
         own New API Key."""
         self.ensure_one()
-        key = self.env["res.users.apikeys"]._my_mint(
+        key = self.env["res.users.apikeys"]._mint_for_user(
             self.user_id, self.name, self.scope, self.expiration_date
         )
-        return self.env["my.apikey.show"]._my_action_show(
+        return self.env["apikey.show.wizard"]._action_show_key(
             key,
             self.env._(
                 "Key for %(login)s, valid until %(date)s. It is shown only now.",

@@ -5,10 +5,10 @@ from odoo import api, fields, models
 THRESHOLDS = (14, 3)  # days before expiry
 
 
-class MyApikeyReminder(models.Model):
+class ApikeyExpiryReminder(models.Model):
     """Which expiry reminders were sent: one per key and threshold."""
 
-    _name = "my.apikey.reminder"
+    _name = "apikey.expiry.reminder"
     _description = "API Key Expiry Reminder"
     _log_access = False
 
@@ -49,7 +49,7 @@ class MyApikeyReminder(models.Model):
             user = key.user_id
             user.partner_id.activity_schedule(
                 activity_type_id=todo.id,
-                user_id=user._my_key_responsible().id,
+                user_id=user._api_key_responsible().id,
                 date_deadline=(key.expiration_date - datetime.timedelta(days=1)).date(),
                 summary=self.env._(
                     "API key %(name)s of %(login)s expires on %(date)s: rotate it",

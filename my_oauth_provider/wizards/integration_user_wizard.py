@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
-class MyIntegrationUser(models.TransientModel):
-    _name = "my.integration.user"
+class IntegrationUserWizard(models.TransientModel):
+    _name = "integration.user.wizard"
     _description = "Create an Integration User"
 
     name = fields.Char(required=True, help="The external system, e.g. Shopify")
@@ -39,7 +39,7 @@ class MyIntegrationUser(models.TransientModel):
 
     def action_create(self):
         self.ensure_one()
-        self.env["res.users.apikeys"]._my_check_admin()
+        self.env["res.users.apikeys"]._check_can_manage_keys()
         admin_groups = self.env.ref("base.group_system") | self.env.ref("base.group_erp_manager")
         risky = self.group_ids.filtered(lambda g: (g | g.all_implied_ids) & admin_groups)
         if risky and not self.allow_admin:
