@@ -13,7 +13,7 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
-from ..lib import outbound, wakeup
+from ..lib import outbound, retry, wakeup
 from ..lib.signing import signature_headers
 from .ir_actions_server import NO_ENQUEUE
 from .webhook_endpoint import PARAM_DISABLE_AFTER_HOURS
@@ -68,7 +68,7 @@ def _outcome(result, attempt_no, schedule, max_attempts):
         retry_after = None
         if result.status in (429, 502, 503, 504):
             retry_after = outbound.parse_retry_after(result.headers.get("retry-after"))
-        delay = outbound.retry_delay(attempt_no, schedule, retry_after=retry_after)
+        delay = retry.retry_delay(attempt_no, schedule, retry_after=retry_after)
         vals.update(next=_now() + datetime.timedelta(seconds=delay))
     return vals
 
@@ -668,7 +668,7 @@ _UNUSABLE_ENDPOINT = {
     "headers": None,
     "secrets": (),
     "valid_until": None,
-    "schedule": outbound.DEFAULT_SCHEDULE,
+    "schedule": retry.DEFAULT_SCHEDULE,
     "max_attempts": 8,
     "write_date": None,
     "feedback": False,

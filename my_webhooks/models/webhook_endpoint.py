@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.my_api.core import to_json_value
 
-from ..lib import outbound, subscription
+from ..lib import outbound, retry, subscription
 from ..lib.signing import generate_secret
 
 _logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class WebhookEndpoint(models.Model):
     @api.depends("max_attempts", "retry_schedule")
     def _compute_retry_schedule_display(self):
         for endpoint in self:
-            endpoint.retry_schedule_display = outbound.describe_schedule(
+            endpoint.retry_schedule_display = retry.describe_schedule(
                 endpoint._schedule(), endpoint.max_attempts
             )
 
@@ -467,13 +467,13 @@ class WebhookEndpoint(models.Model):
     def _retry_schedule(self):
         # sudo: a system parameter, read by the delivery worker
         text = self.env["ir.config_parameter"].sudo().get_param(PARAM_RETRY_SCHEDULE, "")
-        return outbound.parse_schedule(text)
+        return retry.parse_schedule(text)
 
     def _schedule(self):
         """This endpoint's delays between attempts (its own, else the default)."""
         self.ensure_one()
         if self.retry_schedule:
-            return outbound.parse_schedule(self.retry_schedule)
+            return retry.parse_schedule(self.retry_schedule)
         return self._retry_schedule()
 
     def _parse_custom_headers(self):
