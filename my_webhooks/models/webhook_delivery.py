@@ -15,20 +15,16 @@ from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
 from ..lib import outbound, retry, wakeup
 from ..lib.signing import signature_headers
+from ..settings import setting
 from .ir_actions_server import NO_ENQUEUE
-from .webhook_endpoint import PARAM_DISABLE_AFTER_HOURS
 
 _logger = logging.getLogger(__name__)
 
 DUE_STATES = ("pending", "retrying")
-PARAM_BATCH_SIZE = "my_webhooks.batch_size"
-PARAM_LANES = "my_webhooks.worker_lanes"
-PARAM_RETENTION_DAYS = "my_webhooks.retention_days"
 TRIGGER_FLAG = "my_webhooks.worker_triggered"
 # a batch stops starting attempts after this many seconds (or `batch_size`
 # attempts), unless an attempt started before is still running
 BATCH_SECONDS = 5
-DEFAULT_LANES = 4
 CANDIDATES = 25  # due rows of an endpoint read at once, then locked one at a time
 ERROR_LIMIT = 1000
 # process-wide: wakes the cron workers at the next retry time (see _schedule_next_run)
@@ -233,11 +229,9 @@ class WebhookDelivery(models.Model):
 
         The transactions are on cursors of their own, never the caller's.
         """
-        # sudo: system parameters
-        params = self.env["ir.config_parameter"].sudo()
         if limit is None:
-            limit = int(params.get_param(PARAM_BATCH_SIZE, 50))
-        lanes = max(1, int(params.get_param(PARAM_LANES, DEFAULT_LANES)))
+            limit = setting(self.env, "batch_size")
+        lanes = setting(self.env, "worker_lanes")
         registry = self.env.registry
         with registry.cursor() as cr:
             # sudo: the worker is the system delivering its own outbox
@@ -442,10 +436,7 @@ class WebhookDelivery(models.Model):
         status = str(result.status) if result.status else "error"
         if (settings["last_status"], settings["last_error"]) != (status, _error_text(result)):
             return True
-        # sudo: a system parameter read by the worker
-        hours = float(
-            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
-        )
+        hours = setting(self.env, "disable_after_hours")
         return fields.Datetime.now() - settings["failing_since"] >= datetime.timedelta(hours=hours)
 
     @api.model
@@ -562,8 +553,7 @@ class WebhookDelivery(models.Model):
     def _gc_delivered(self):
         """Delete delivered rows older than the retention (30 days by
         default); dead ones stay until someone resends or deletes them."""
-        # sudo: a system parameter
-        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_RETENTION_DAYS, 30))
+        days = setting(self.env, "retention_days")
         limit = fields.Datetime.now() - datetime.timedelta(days=days)
         old = self.search([("state", "=", "delivered"), ("delivered_at", "<", limit)])
         old.unlink()

@@ -10,6 +10,7 @@ from odoo.addons.my_api.core import to_json_value
 
 from ..lib import outbound, retry, subscription
 from ..lib.signing import generate_secret
+from ..settings import SETTINGS, setting
 
 _logger = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ DEFAULT_PAYLOAD_TYPES = {
     "many2one",
 }
 DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_attachment_id"}
-
-PARAM_ALLOWED_TARGETS = "my_webhooks.allowed_targets"
-PARAM_RETRY_SCHEDULE = "my_webhooks.retry_schedule"
-PARAM_DISABLE_AFTER_HOURS = "my_webhooks.disable_after_hours"
 
 
 def _json_default(value):
@@ -455,19 +452,16 @@ class WebhookEndpoint(models.Model):
     # ------------------------------------------------------------ helpers
     @api.model
     def _allow_list(self):
-        # sudo: a system parameter the delivery code reads for any user
-        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_ALLOWED_TARGETS, "")
+        text = setting(self.env, "allowed_targets")
         try:
             return outbound.parse_allow_list(text)
         except ValueError:
-            _logger.warning("Ignoring invalid %s: %r", PARAM_ALLOWED_TARGETS, text)
+            _logger.warning("Ignoring invalid %s: %r", SETTINGS.key("allowed_targets"), text)
             return ()
 
     @api.model
     def _retry_schedule(self):
-        # sudo: a system parameter, read by the delivery worker
-        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_RETRY_SCHEDULE, "")
-        return retry.parse_schedule(text)
+        return setting(self.env, "retry_schedule")
 
     def _schedule(self):
         """This endpoint's delays between attempts (its own, else the default)."""
@@ -732,10 +726,7 @@ class WebhookEndpoint(models.Model):
         if not self.failing_since:
             vals["failing_since"] = now
         self.write(vals)
-        # sudo: a system parameter read by the worker
-        hours = float(
-            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
-        )
+        hours = setting(self.env, "disable_after_hours")
         failing_too_long = now - self.failing_since >= datetime.timedelta(hours=hours)
         if gone or failing_too_long:
             self._disable(

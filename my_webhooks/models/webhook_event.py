@@ -37,6 +37,7 @@ from odoo.tools import SQL
 from odoo.addons.my_api.core import read_committed
 
 from ..lib.retry import INBOUND_SCHEDULE, retry_delay
+from ..settings import setting
 
 _logger = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ CRON_BATCH = 500  # events processed by one cron run before it re-triggers itsel
 ERROR_LIMIT = 4000
 # how long the cron waits for a due event another transaction holds (see _claim_due)
 CLAIM_LOCK_TIMEOUT = "2s"
-DEFAULT_RETENTION_DAYS = 30
 
 
 class WebhookEvent(models.Model):
@@ -227,11 +227,7 @@ class WebhookEvent(models.Model):
         that sign the body only do not depend on it: their body digests
         (webhook.event.digest) stay for the source's replay window, however
         soon events go."""
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("my_webhooks.event_retention_days", DEFAULT_RETENTION_DAYS)
-        )
+        days = setting(self.env, "event_retention_days")
         if days <= 0:
             return
         limit = fields.Datetime.now() - datetime.timedelta(days=days)
