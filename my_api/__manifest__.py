@@ -10,7 +10,6 @@
     "depends": ["sale_management", "stock"],
     "data": [
         "security/ir.model.access.csv",
-        "data/ir_config_parameter.xml",
         "views/api_request_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

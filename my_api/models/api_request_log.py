@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..settings import setting
+
 
 class ApiRequestLog(models.Model):
     """One line per /api/v1 request: who, what, how it ended, how long.
@@ -60,7 +62,7 @@ class ApiRequestLog(models.Model):
 
     @api.autovacuum
     def _gc_old_entries(self):
-        days = int(self.env["ir.config_parameter"].sudo().get_param("my_api.request_log_days", 30))
+        days = setting(self.env, "request_log_days")
         self.env.cr.execute(
             SQL(
                 "DELETE FROM api_request_log"

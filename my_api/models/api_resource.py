@@ -42,13 +42,9 @@ from ..lib import schema as s
 from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
 from ..lib.openapi import build_document, ident_pattern
+from ..settings import setting
 
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
-# An offset page's total is counted exactly up to this many records; above
-# it the count stops there (the total is then a lower bound, total_exact is
-# false) unless the call asks for ?count=exact. As Odoo's web client does.
-DEFAULT_COUNT_LIMIT = 10000
 MAX_BATCH = 200
 OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
 # The model access right each write operation needs (see _api_check_allowed).
@@ -313,14 +309,12 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_max_page_size(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("my_api.max_page_size")
-        return int(value) if value and value.isdigit() and int(value) > 0 else MAX_LIMIT
+        return setting(self.env, "max_page_size")
 
     @api.model
     def _api_count_limit(self):
         """Records an offset page counts exactly (0: no limit)."""
-        value = self.env["ir.config_parameter"].sudo().get_param("my_api.count_limit")
-        return int(value) if value and value.isdigit() else DEFAULT_COUNT_LIMIT
+        return setting(self.env, "count_limit")
 
     @api.model
     def _api_ident_pattern(self):

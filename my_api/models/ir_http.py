@@ -44,12 +44,9 @@ from ..core import (
     side_execute,
 )
 from ..lib.ratelimit import Usage, address_bucket, reset_after, tightest, window_start
+from ..settings import setting
 
-DEFAULT_APIKEY_CACHE_TTL = 30
-DEFAULT_RATE_LIMIT = 600  # requests per window and credential
-DEFAULT_RATE_WINDOW = 60  # seconds
-DEFAULT_ANONYMOUS_RATE_LIMIT = 60  # requests that did not authenticate, per minute and address
-ANONYMOUS_RATE_WINDOW = 60
+ANONYMOUS_RATE_WINDOW = 60  # seconds of the my_api.rate_limit_anonymous budget
 KEY_USAGE_INTERVAL = 60  # seconds between two "last used" writes of a key
 # API key scopes accepted by /api/v1: unscoped keys, Odoo's "rpc" keys, and
 # keys minted for the REST API.
@@ -159,11 +156,7 @@ class IrHttp(models.AbstractModel):
         rule = rule or rules.search([("user_id", "=", uid), ("apikey_id", "=", False)], limit=1)
         if rule:
             return rule.limit, rule.window
-        params = self.env["ir.config_parameter"].sudo()
-        return (
-            int(params.get_param("my_api.rate_limit", DEFAULT_RATE_LIMIT)),
-            max(1, int(params.get_param("my_api.rate_limit_window", DEFAULT_RATE_WINDOW))),
-        )
+        return setting(self.env, "rate_limit"), setting(self.env, "rate_limit_window")
 
     @api.model
     def _api_rate_buckets(self, credential):
@@ -247,11 +240,7 @@ class IrHttp(models.AbstractModel):
     def _api_anonymous_rate_limit(self):
         """Requests a client address may make per minute without
         authenticating (0: no limit)."""
-        value = self.env["ir.config_parameter"].sudo().get_param("my_api.rate_limit_anonymous")
-        try:
-            return max(0, int(value)) if value else DEFAULT_ANONYMOUS_RATE_LIMIT
-        except ValueError:
-            return DEFAULT_ANONYMOUS_RATE_LIMIT
+        return setting(self.env, "rate_limit_anonymous")
 
     @api.model
     def _api_address_window(self):
@@ -354,11 +343,7 @@ class IrHttp(models.AbstractModel):
 
     @api.model
     def _api_apikey_cache_ttl(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("my_api.apikey_cache_ttl")
-        try:
-            return max(0, int(value)) if value else DEFAULT_APIKEY_CACHE_TTL
-        except ValueError:
-            return DEFAULT_APIKEY_CACHE_TTL
+        return setting(self.env, "apikey_cache_ttl")
 
     @api.model
     def _api_authenticate_apikey(self, token):

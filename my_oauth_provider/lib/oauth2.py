@@ -42,7 +42,6 @@ AUTHORIZATION_PARAMETERS = (
     "code_challenge_method",
 )
 CONSENT_DECISIONS = ("allow", "deny")
-DEFAULT_REFRESH_FAMILY_DAYS = 90
 
 
 def new_secret(prefix=""):
@@ -184,9 +183,3 @@ def consent_decision(values):
     if len(values) != 1 or values[0] not in CONSENT_DECISIONS:
         return None
     return values[0]
-
-
-def positive_int(value, default):
-    """`value` (a system parameter's text) as a positive integer, else `default`."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else default

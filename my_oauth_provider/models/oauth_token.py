@@ -23,6 +23,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, table_exists
 
 from ..lib import oauth2 as lib
+from ..settings import setting
 
 _logger = logging.getLogger(__name__)
 
@@ -177,12 +178,7 @@ class OauthToken(models.Model):
         """`my_oauth_provider.refresh_family_days`: how long a family can be
         refreshed, counted from its first token (90 when unset or not a
         positive whole number)."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("my_oauth_provider.refresh_family_days")
-        )
-        return lib.positive_int(value, lib.DEFAULT_REFRESH_FAMILY_DAYS)
+        return setting(self.env, "refresh_family_days")
 
     def _oauth_family_ends_at(self):
         """When this token's family stops being refreshable. Read at every

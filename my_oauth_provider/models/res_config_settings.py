@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_users_apikeys import DEFAULT_MAX_KEYS
+from ..settings import SETTINGS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -9,13 +9,13 @@ class ResConfigSettings(models.TransientModel):
 
     my_max_keys_per_user = fields.Integer(
         "Live API keys per user",
-        config_parameter="my_oauth_provider.max_keys_per_user",
-        default=DEFAULT_MAX_KEYS,
         help="Minting or rotating a key beyond this many unexpired keys of one user is "
         "refused; a rotated key counts until its grace period ends.",
+        **SETTINGS.field("max_keys_per_user"),
     )
 
     @api.constrains("my_max_keys_per_user")
     def _check_my_max_keys_per_user(self):
-        if any(settings.my_max_keys_per_user < 1 for settings in self):
+        least = SETTINGS["max_keys_per_user"].minimum
+        if any(settings.my_max_keys_per_user < least for settings in self):
             raise ValidationError(self.env._("A user needs room for at least one API key."))

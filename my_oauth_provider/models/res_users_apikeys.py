@@ -26,11 +26,10 @@ from odoo.tools.sql import column_exists, create_column
 from odoo.addons.base.models.res_users import INDEX_SIZE, check_identity
 from odoo.addons.my_api.public import clear_apikey_cache
 
+from ..settings import setting
+
 _logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_DAYS = 90
-DEFAULT_GRACE_DAYS = 7
-DEFAULT_MAX_KEYS = 5
 EXPIRING_DAYS = 14
 
 
@@ -104,37 +103,19 @@ class ResUsersApikeys(models.Model):
 
     # ------------------------------------------------------------------ policy
     @api.model
-    def _my_max_days(self, user=None):
+    def _max_lifetime_days(self, user=None):
         """The longest lifetime, in days, of a key minted or rotated here.
 
         `my_oauth_provider.max_key_days` (90 by default), lowered to what
         Odoo allows `user` for keys of their own (the longest
         `api_key_duration` of their groups) when their groups set one.
         """
-        value = self.env["ir.config_parameter"].sudo().get_param("my_oauth_provider.max_key_days")
-        days = int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_DAYS
+        days = setting(self.env, "max_key_days")
         if user:
             group_days = max(user.sudo().all_group_ids.mapped("api_key_duration") or [0])
             if group_days:
                 days = min(days, group_days)
         return int(days) if float(days).is_integer() else days
-
-    @api.model
-    def _my_grace_days(self):
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("my_oauth_provider.rotation_grace_days")
-        )
-        return int(value) if value and value.isdigit() else DEFAULT_GRACE_DAYS
-
-    @api.model
-    def _my_max_keys(self):
-        """How many live keys a user may have (`my_oauth_provider.max_keys_per_user`)."""
-        value = (
-            self.env["ir.config_parameter"].sudo().get_param("my_oauth_provider.max_keys_per_user")
-        )
-        return int(value) if value and value.isdigit() and int(value) > 0 else DEFAULT_MAX_KEYS
 
     @api.model
     def _check_key_cap(self, user):
@@ -144,7 +125,7 @@ class ResUsersApikeys(models.Model):
         period count: a stolen key rotated again and again breeds no more
         than the cap, and waits for the overlaps to end.
         """
-        cap = self._my_max_keys()
+        cap = setting(self.env, "max_keys_per_user")
         now = _now()
         # sudo: counting the owner's keys, whoever mints (the owner or an administrator)
         count = self.sudo().search_count(
@@ -177,7 +158,7 @@ class ResUsersApikeys(models.Model):
     def _mint_for_user(self, user, name, scope, expiration_date):
         """Generate a key for `user` (administrators only); return it once."""
         self._check_can_manage_keys()
-        max_days = self._my_max_days(user)
+        max_days = self._max_lifetime_days(user)
         now = _now()
         if not expiration_date:
             raise UserError(self.env._("An API key needs an expiry date."))
@@ -230,7 +211,7 @@ class ResUsersApikeys(models.Model):
             )
         self._check_key_cap(self.user_id)
         now = _now()
-        lifetime = datetime.timedelta(days=self._my_max_days(self.user_id))
+        lifetime = datetime.timedelta(days=self._max_lifetime_days(self.user_id))
         if self.expiration_date and self.create_date and self.expiration_date > self.create_date:
             lifetime = min(lifetime, self.expiration_date - self.create_date)
         new_expiry = now + max(lifetime, datetime.timedelta(days=1))
@@ -247,7 +228,7 @@ class ResUsersApikeys(models.Model):
             )
         )
         new_record = self.browse(self.env.cr.fetchone()[0])
-        old_expiry = now + datetime.timedelta(days=self._my_grace_days())
+        old_expiry = now + datetime.timedelta(days=setting(self.env, "rotation_grace_days"))
         if self.expiration_date and self.expiration_date < old_expiry:
             old_expiry = self.expiration_date  # rotating never extends a key
         self.env.cr.execute(

@@ -11,6 +11,8 @@ from odoo.tools import SQL, DotDict
 from odoo.addons.my_api.public import clear_apikey_cache
 from odoo.addons.my_api.public.testing import ApiCase
 
+from ..settings import setting
+
 
 @tagged("post_install", "-at_install")
 class TestApiKeyLifecycle(ApiCase):
@@ -367,11 +369,11 @@ class TestApiKeyLifecycle(ApiCase):
         self.assertTrue(self.Keys._mint_for_user(self.salesman, "own", "api", self.in_days(30)))
         # Settings > REST API > API keys sets the cap; 5 by default
         self.env["res.config.settings"].create({"my_max_keys_per_user": 4}).execute()
-        self.assertEqual(self.Keys._my_max_keys(), 4)
+        self.assertEqual(setting(self.env, "max_keys_per_user"), 4)
         self.env["ir.config_parameter"].search(
             [("key", "=", "my_oauth_provider.max_keys_per_user")]
         ).unlink()
-        self.assertEqual(self.Keys._my_max_keys(), 5)
+        self.assertEqual(setting(self.env, "max_keys_per_user"), 5)
 
     def test_mint_for_other_user_requires_identity_check(self):
         wizard = self.env["apikey.mint.wizard"].create(

@@ -24,7 +24,7 @@ class ApikeyMintWizard(models.TransientModel):
 
     @api.model
     def _default_expiration(self):
-        days = self.env["res.users.apikeys"]._my_max_days(self.user_id or None)
+        days = self.env["res.users.apikeys"]._max_lifetime_days(self.user_id or None)
         return fields.Datetime.now() + datetime.timedelta(days=days)
 
     @check_identity

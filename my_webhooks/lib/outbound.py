@@ -1,7 +1,7 @@
 """Delivery mechanics of outbound webhooks that need no ORM.
 
-- the retry schedule (exponential backoff with jitter, kept as data so an
-  administrator, or a test, can change it);
+- a receiver's `Retry-After`, read as hostile input (the policy that
+  uses it is retry.py's);
 - the SSRF guard: a target is resolved once, every address must be global
   unicast (`is_public`) unless the administrator's allow list covers it,
   and the connection goes to the checked address (a second DNS answer
@@ -19,7 +19,6 @@ import http.client
 import io
 import ipaddress
 import logging
-import random
 import re
 import select
 import socket
@@ -28,11 +27,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
-# Seconds to wait after attempt 1, 2, ...: 1 min, 5 min, 30 min, 2 h, 8 h,
-# 16 h, 24 h, so 8 attempts spread over about two days (51 h).
-DEFAULT_SCHEDULE = (60, 300, 1800, 7200, 28800, 57600, 86400)
-JITTER = 0.2  # +-20 % of each delay, so that failed bursts do not retry in lockstep
-MAX_RETRY_AFTER = 86400
+from .retry import MAX_RETRY_AFTER
+
 RESPONSE_EXCERPT = 2000
 # bytes of an answer read at most, status line and headers included: the
 # status is all a delivery needs, the rest is kept for the attempt log
@@ -92,30 +88,7 @@ class AllowEntry:
     port: int | None = None
 
 
-# ----------------------------------------------------------------- retries
-def parse_schedule(text):
-    """`"60, 300, 1800"` -> (60, 300, 1800); empty or invalid -> default."""
-    try:
-        delays = tuple(max(0, int(float(part))) for part in (text or "").split(",") if part.strip())
-    except ValueError:
-        return DEFAULT_SCHEDULE
-    return delays or DEFAULT_SCHEDULE
-
-
-def retry_delay(attempt, schedule=DEFAULT_SCHEDULE, jitter=JITTER, retry_after=None, rng=random):
-    """Seconds to wait after failed attempt number `attempt` (1-based).
-
-    Past the end of the schedule its last delay repeats. A receiver's
-    `Retry-After` (seconds) is honoured when it asks for more than that,
-    up to a day.
-    """
-    base = schedule[min(max(attempt, 1), len(schedule)) - 1]
-    delay = base * (1 + rng.uniform(-jitter, jitter)) if base else 0.0
-    if retry_after:
-        delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-    return delay
-
-
+# ------------------------------------------------------------- Retry-After
 def parse_retry_after(value, now=None):
     """Seconds from a `Retry-After` header, 0 to a day; None if malformed.
 
@@ -148,26 +121,6 @@ def parse_retry_after(value, now=None):
 
 
 _DELTA_SECONDS = re.compile(r"[0-9]+")
-
-
-def describe_schedule(schedule, max_attempts):
-    """`"now, 1 min, 5 min, ..."`: when each attempt happens after the event."""
-    total = 0
-    parts = ["now"]
-    for attempt in range(1, max(max_attempts, 1)):
-        total += schedule[min(attempt, len(schedule)) - 1]
-        parts.append(_human(total))
-    return ", ".join(parts)
-
-
-def _human(seconds):
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400 or seconds % 3600:
-        return f"{seconds / 3600:g} h"
-    return f"{seconds // 86400} d"
 
 
 # -------------------------------------------------------------- SSRF guard

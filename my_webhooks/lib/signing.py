@@ -6,7 +6,8 @@ Two signatures go with every delivery:
   the endpoint secret string exactly as shown to the administrator;
 - the Standard Webhooks set: `webhook-id`, `webhook-timestamp` and
   `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`
-  where key is the base64-decoded part of the `whsec_` secret.
+  where key is the base64-decoded part of the `whsec_` secret
+  (`secret_key`, which inbound verification uses too).
 
 During a secret rotation both secrets sign, and the signature headers carry
 both values (space-separated, as the Standard Webhooks spec says;
@@ -46,10 +47,27 @@ def check_secret(secret):
 
 
 def secret_key(secret):
-    """The HMAC key of a Standard Webhooks secret (`whsec_<base64>`)."""
-    if secret.startswith(SECRET_PREFIX):
-        return base64.b64decode(secret[len(SECRET_PREFIX) :])
-    return secret.encode()
+    """The HMAC key of a Standard Webhooks secret, to sign (outbound) and
+    to verify (inbound) alike: one derivation, so that what this side signs
+    it also verifies, and each agrees with the spec's reference libraries.
+
+    - `whsec_<base64>`: the decoded base64, padded or not (the libraries
+      add the padding a secret may lack, and so does this);
+    - base64 without the prefix: decoded too, as the libraries do;
+    - anything else (not base64 once the prefix is off): the secret's own
+      UTF-8 bytes, prefix included, as the other schemes key their HMAC.
+      The libraries cannot verify such a secret reliably (they drop what
+      is not base64 and decode the rest, or fail), a sender keying its
+      HMAC with the secret as text can.
+
+    The base64 is read strictly: a secret with a stray character is taken
+    as text rather than decoded into some other key.
+    """
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return secret.encode()
 
 
 def odoo_signature(secret, body):

@@ -16,8 +16,9 @@ rotation) and raises `VerificationError` when the request must be refused.
 
 All of them are HMAC-SHA256. The key is the secret string's UTF-8 bytes,
 except for Standard Webhooks, whose `whsec_<base64>` secrets are decoded
-first (as its reference libraries do). Stripe's `whsec_...` secrets are used
-as they are, not decoded (stripe-python does the same).
+first (as its reference libraries do), by the same `signing.secret_key`
+that keys our own outbound signatures. Stripe's `whsec_...` secrets are
+used as they are, not decoded (stripe-python does the same).
 
 Generic, Shopify and GitHub sign the body alone: nothing signed tells a
 replay of a captured delivery under a new id header from a new delivery,
@@ -37,6 +38,8 @@ import hashlib
 import hmac
 import re
 import time
+
+from .signing import secret_key
 
 SCHEMES = ("generic", "stripe", "shopify", "github", "standard")
 DEFAULT_TOLERANCE = 300  # seconds, Stripe's and Standard Webhooks' default
@@ -272,16 +275,6 @@ def verify_stripe(secrets, body, headers, header_name=None, tolerance=DEFAULT_TO
     _check_timestamp(timestamp, tolerance, now)
 
 
-def standard_key(secret):
-    """HMAC key of a Standard Webhooks secret: base64-decode after `whsec_`."""
-    encoded = secret[len("whsec_") :] if secret.startswith("whsec_") else secret
-    try:
-        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        # not base64: fall back to the raw string, like the generic scheme
-        return secret.encode()
-
-
 def verify_standard(
     secrets, body, headers, header_name=None, tolerance=DEFAULT_TOLERANCE, now=None
 ):
@@ -310,7 +303,7 @@ def verify_standard(
             "malformed_signature", "webhook-signature must read v1,<base64 signature>"
         )
     signed = f"{msg_id}.{timestamp}.".encode() + body
-    expected = [_hmac(standard_key(secret), signed).digest() for secret in secrets]
+    expected = [_hmac(secret_key(secret), signed).digest() for secret in secrets]
     if not _match_any(candidates, expected):
         raise VerificationError("bad_signature", "the signature does not match the body")
     _check_timestamp(timestamp, tolerance, now)

@@ -13,22 +13,18 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
-from ..lib import outbound, wakeup
+from ..lib import outbound, retry, wakeup
 from ..lib.signing import signature_headers
+from ..settings import setting
 from .ir_actions_server import NO_ENQUEUE
-from .webhook_endpoint import PARAM_DISABLE_AFTER_HOURS
 
 _logger = logging.getLogger(__name__)
 
 DUE_STATES = ("pending", "retrying")
-PARAM_BATCH_SIZE = "my_webhooks.batch_size"
-PARAM_LANES = "my_webhooks.worker_lanes"
-PARAM_RETENTION_DAYS = "my_webhooks.retention_days"
 TRIGGER_FLAG = "my_webhooks.worker_triggered"
 # a batch stops starting attempts after this many seconds (or `batch_size`
 # attempts), unless an attempt started before is still running
 BATCH_SECONDS = 5
-DEFAULT_LANES = 4
 CANDIDATES = 25  # due rows of an endpoint read at once, then locked one at a time
 ERROR_LIMIT = 1000
 # process-wide: wakes the cron workers at the next retry time (see _schedule_next_run)
@@ -68,7 +64,7 @@ def _outcome(result, attempt_no, schedule, max_attempts):
         retry_after = None
         if result.status in (429, 502, 503, 504):
             retry_after = outbound.parse_retry_after(result.headers.get("retry-after"))
-        delay = outbound.retry_delay(attempt_no, schedule, retry_after=retry_after)
+        delay = retry.retry_delay(attempt_no, schedule, retry_after=retry_after)
         vals.update(next=_now() + datetime.timedelta(seconds=delay))
     return vals
 
@@ -233,11 +229,9 @@ class WebhookDelivery(models.Model):
 
         The transactions are on cursors of their own, never the caller's.
         """
-        # sudo: system parameters
-        params = self.env["ir.config_parameter"].sudo()
         if limit is None:
-            limit = int(params.get_param(PARAM_BATCH_SIZE, 50))
-        lanes = max(1, int(params.get_param(PARAM_LANES, DEFAULT_LANES)))
+            limit = setting(self.env, "batch_size")
+        lanes = setting(self.env, "worker_lanes")
         registry = self.env.registry
         with registry.cursor() as cr:
             # sudo: the worker is the system delivering its own outbox
@@ -445,10 +439,7 @@ class WebhookDelivery(models.Model):
         status = str(result.status) if result.status else "error"
         if (settings["last_status"], settings["last_error"]) != (status, _error_text(result)):
             return True
-        # sudo: a system parameter read by the worker
-        hours = float(
-            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
-        )
+        hours = setting(self.env, "disable_after_hours")
         return fields.Datetime.now() - settings["failing_since"] >= datetime.timedelta(hours=hours)
 
     @api.model
@@ -565,8 +556,7 @@ class WebhookDelivery(models.Model):
     def _gc_delivered(self):
         """Delete delivered rows older than the retention (30 days by
         default); dead ones stay until someone resends or deletes them."""
-        # sudo: a system parameter
-        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_RETENTION_DAYS, 30))
+        days = setting(self.env, "retention_days")
         limit = fields.Datetime.now() - datetime.timedelta(days=days)
         old = self.search([("state", "=", "delivered"), ("delivered_at", "<", limit)])
         old.unlink()
@@ -671,7 +661,7 @@ _UNUSABLE_ENDPOINT = {
     "headers": None,
     "secrets": (),
     "valid_until": None,
-    "schedule": outbound.DEFAULT_SCHEDULE,
+    "schedule": retry.DEFAULT_SCHEDULE,
     "max_attempts": 8,
     "write_date": None,
     "feedback": False,

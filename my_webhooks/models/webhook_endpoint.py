@@ -8,8 +8,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.my_api.public import to_json_value
 
-from ..lib import outbound, subscription
+from ..lib import outbound, retry, subscription
 from ..lib.signing import generate_secret
+from ..settings import SETTINGS, setting
 
 _logger = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ DEFAULT_PAYLOAD_TYPES = {
     "many2one",
 }
 DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_attachment_id"}
-
-PARAM_ALLOWED_TARGETS = "my_webhooks.allowed_targets"
-PARAM_RETRY_SCHEDULE = "my_webhooks.retry_schedule"
-PARAM_DISABLE_AFTER_HOURS = "my_webhooks.disable_after_hours"
 
 
 def _json_default(value):
@@ -183,7 +180,7 @@ class WebhookEndpoint(models.Model):
     @api.depends("max_attempts", "retry_schedule")
     def _compute_retry_schedule_display(self):
         for endpoint in self:
-            endpoint.retry_schedule_display = outbound.describe_schedule(
+            endpoint.retry_schedule_display = retry.describe_schedule(
                 endpoint._schedule(), endpoint.max_attempts
             )
 
@@ -455,25 +452,22 @@ class WebhookEndpoint(models.Model):
     # ------------------------------------------------------------ helpers
     @api.model
     def _allow_list(self):
-        # sudo: a system parameter the delivery code reads for any user
-        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_ALLOWED_TARGETS, "")
+        text = setting(self.env, "allowed_targets")
         try:
             return outbound.parse_allow_list(text)
         except ValueError:
-            _logger.warning("Ignoring invalid %s: %r", PARAM_ALLOWED_TARGETS, text)
+            _logger.warning("Ignoring invalid %s: %r", SETTINGS.key("allowed_targets"), text)
             return ()
 
     @api.model
     def _retry_schedule(self):
-        # sudo: a system parameter, read by the delivery worker
-        text = self.env["ir.config_parameter"].sudo().get_param(PARAM_RETRY_SCHEDULE, "")
-        return outbound.parse_schedule(text)
+        return setting(self.env, "retry_schedule")
 
     def _schedule(self):
         """This endpoint's delays between attempts (its own, else the default)."""
         self.ensure_one()
         if self.retry_schedule:
-            return outbound.parse_schedule(self.retry_schedule)
+            return retry.parse_schedule(self.retry_schedule)
         return self._retry_schedule()
 
     def _parse_custom_headers(self):
@@ -732,10 +726,7 @@ class WebhookEndpoint(models.Model):
         if not self.failing_since:
             vals["failing_since"] = now
         self.write(vals)
-        # sudo: a system parameter read by the worker
-        hours = float(
-            self.env["ir.config_parameter"].sudo().get_param(PARAM_DISABLE_AFTER_HOURS, "24") or 24
-        )
+        hours = setting(self.env, "disable_after_hours")
         failing_too_long = now - self.failing_since >= datetime.timedelta(hours=hours)
         if gone or failing_too_long:
             self._disable(

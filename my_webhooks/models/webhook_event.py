@@ -15,7 +15,7 @@ wakes with `ir.cron._trigger()`:
 - the handler runs in a savepoint of that transaction: on success the event
   is `done` (handler changes and state commit together); on failure the
   handler's changes are rolled back, the event is `failed` with the error,
-  and is due again after a backoff (RETRY_DELAYS) until the source's
+  and is due again after a backoff (lib/retry.py) until the source's
   maximum number of attempts; then it stays failed until someone presses
   Reprocess.
 
@@ -36,20 +36,15 @@ from odoo.tools import SQL
 
 from odoo.addons.my_api.public import read_committed
 
+from ..lib.retry import INBOUND_SCHEDULE, retry_delay
+from ..settings import setting
+
 _logger = logging.getLogger(__name__)
 
-# seconds to wait before attempt n + 1 after attempt n failed
-RETRY_DELAYS = (30, 120, 600, 3600, 4 * 3600, 12 * 3600)
 CRON_BATCH = 500  # events processed by one cron run before it re-triggers itself
 ERROR_LIMIT = 4000
 # how long the cron waits for a due event another transaction holds (see _claim_due)
 CLAIM_LOCK_TIMEOUT = "2s"
-DEFAULT_RETENTION_DAYS = 30
-
-
-def retry_delay(attempts):
-    """Seconds before the next attempt once `attempts` attempts failed."""
-    return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
 
 
 class WebhookEvent(models.Model):
@@ -232,11 +227,7 @@ class WebhookEvent(models.Model):
         that sign the body only do not depend on it: their body digests
         (webhook.event.digest) stay for the source's replay window, however
         soon events go."""
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("my_webhooks.event_retention_days", DEFAULT_RETENTION_DAYS)
-        )
+        days = setting(self.env, "event_retention_days")
         if days <= 0:
             return
         limit = fields.Datetime.now() - datetime.timedelta(days=days)
@@ -271,7 +262,8 @@ class WebhookEvent(models.Model):
         retry = self.attempts < source.max_attempts
         next_at = False
         if retry:
-            next_at = fields.Datetime.now() + datetime.timedelta(seconds=retry_delay(self.attempts))
+            delay = retry_delay(self.attempts, INBOUND_SCHEDULE, jitter=0)
+            next_at = fields.Datetime.now() + datetime.timedelta(seconds=delay)
             self.env.ref("my_webhooks.webhook_event_cron")._trigger(next_at)
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         self.write(

@@ -26,13 +26,13 @@ from odoo.addons.my_api.public import (
 )
 
 from ..lib.signing import SECRET_PREFIX, check_secret
+from ..settings import setting
 
 TRIGGERS = ["create", "write", "unlink"]
 # Creating, changing or deleting an endpoint may rewrite its automation rule,
 # which reloads the registry of every worker: writes have a bucket of their
-# own, per user, far below the request rate limit (0: no limit).
-PARAM_WRITE_LIMIT = "my_webhooks.endpoint_write_limit"
-DEFAULT_WRITE_LIMIT = 30
+# own, per user, far below the request rate limit (endpoint_write_limit in
+# my_webhooks/settings.py).
 WRITE_WINDOW = 60  # seconds
 # what check_secret accepts: the prefix, then base64 of at least 24 bytes
 SIGNING_KEY_SHAPE = (
@@ -149,12 +149,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     # ------------------------------------------------------------ writing
     @api.model
     def _api_write_limit(self):
-        # sudo: a system parameter
-        value = self.env["ir.config_parameter"].sudo().get_param(PARAM_WRITE_LIMIT, "")
-        try:
-            return int(value) if value.strip() else DEFAULT_WRITE_LIMIT
-        except ValueError:
-            return DEFAULT_WRITE_LIMIT
+        return setting(self.env, "endpoint_write_limit")
 
     @api.model
     def _api_count_write(self):

@@ -99,10 +99,3 @@ def test_consent_decision_is_one_allow_or_deny():
     assert oauth2.consent_decision(["deny"]) == "deny"
     for values in ([], ["allow", "allow"], ["deny", "allow"], ["Allow"], ["yes"], [""]):
         assert oauth2.consent_decision(values) is None
-
-
-def test_positive_int_falls_back_on_garbage():
-    assert oauth2.positive_int("30", 90) == 30
-    assert oauth2.positive_int(" 7 ", 90) == 7
-    for value in (None, "", "0", "-5", "1.5", "ninety", False):
-        assert oauth2.positive_int(value, 90) == 90

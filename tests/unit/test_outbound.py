@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 outbound = load_lib("my_webhooks", "outbound")
+retry = load_lib("my_webhooks", "retry")
 LOOPBACK = outbound.parse_allow_list("127.0.0.1")
 
 
@@ -59,37 +60,37 @@ def test_schedule_is_followed_with_bounded_jitter():
     schedule = (60, 300, 1800)
     for attempt, base in ((1, 60), (2, 300), (3, 1800), (9, 1800)):
         for _ in range(50):
-            delay = outbound.retry_delay(attempt, schedule, rng=rng)
+            delay = retry.retry_delay(attempt, schedule, rng=rng)
             assert base * 0.8 <= delay <= base * 1.2
 
 
 def test_jitter_spreads_retries():
     rng = random.Random(1)
-    delays = {round(outbound.retry_delay(1, (100,), rng=rng), 3) for _ in range(20)}
+    delays = {round(retry.retry_delay(1, (100,), rng=rng), 3) for _ in range(20)}
     assert len(delays) > 10
 
 
 def test_default_schedule_is_eight_attempts_over_about_two_days():
-    assert len(outbound.DEFAULT_SCHEDULE) == 7
-    assert 40 * 3600 <= sum(outbound.DEFAULT_SCHEDULE) <= 60 * 3600
-    assert list(outbound.DEFAULT_SCHEDULE) == sorted(outbound.DEFAULT_SCHEDULE)
+    assert len(retry.DEFAULT_SCHEDULE) == 7
+    assert 40 * 3600 <= sum(retry.DEFAULT_SCHEDULE) <= 60 * 3600
+    assert list(retry.DEFAULT_SCHEDULE) == sorted(retry.DEFAULT_SCHEDULE)
 
 
 def test_retry_after_is_honoured_up_to_a_day():
-    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=120) == 120
-    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=5) == 10
-    assert outbound.retry_delay(1, (10,), jitter=0, retry_after=10**9) == 86400
+    assert retry.retry_delay(1, (10,), jitter=0, retry_after=120) == 120
+    assert retry.retry_delay(1, (10,), jitter=0, retry_after=5) == 10
+    assert retry.retry_delay(1, (10,), jitter=0, retry_after=10**9) == 86400
     assert outbound.parse_retry_after("30") == 30
     assert outbound.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470) == 10
     assert outbound.parse_retry_after("soon") is None
 
 
 def test_schedule_parsing_and_display():
-    assert outbound.parse_schedule("5, 60,3600") == (5, 60, 3600)
-    assert outbound.parse_schedule("") == outbound.DEFAULT_SCHEDULE
-    assert outbound.parse_schedule("a,b") == outbound.DEFAULT_SCHEDULE
-    assert outbound.describe_schedule((60, 3600), 4) == "now, 1 min, 1.01667 h, 2.01667 h"
-    assert outbound.describe_schedule((86400,), 2) == "now, 1 d"
+    assert retry.parse_schedule("5, 60,3600") == (5, 60, 3600)
+    assert retry.parse_schedule("") == retry.DEFAULT_SCHEDULE
+    assert retry.parse_schedule("a,b") == retry.DEFAULT_SCHEDULE
+    assert retry.describe_schedule((60, 3600), 4) == "now, 1 min, 1.01667 h, 2.01667 h"
+    assert retry.describe_schedule((86400,), 2) == "now, 1 d"
 
 
 # --------------------------------------------------------------- SSRF guard

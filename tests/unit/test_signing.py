@@ -1,4 +1,5 @@
 import base64
+import datetime
 import hashlib
 import hmac
 import time
@@ -84,3 +85,71 @@ def test_reference_library_rejects_a_tampered_body_or_stale_timestamp():
     stale = signing.signature_headers([secret], "msg_5", time.time() - 600, BODY)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(BODY, stale)
+
+
+# ------------------------------------------- the HMAC key of a whsec_ secret
+verify = load_lib("my_webhooks", "verify")
+KEY = bytes(range(32))
+STANDARD_FORMS = {
+    "padded": "whsec_" + base64.b64encode(KEY).decode(),
+    "unpadded": "whsec_" + base64.b64encode(KEY).decode().rstrip("="),
+    "24 bytes, no padding needed": "whsec_" + base64.b64encode(KEY[:24]).decode(),
+    "no prefix": base64.b64encode(KEY).decode(),
+    "no prefix, unpadded": base64.b64encode(KEY).decode().rstrip("="),
+    "specification example": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+}
+
+
+def test_inbound_and_outbound_derive_the_key_with_one_function():
+    assert verify.secret_key is signing.secret_key
+
+
+@pytest.mark.parametrize("secret", STANDARD_FORMS.values(), ids=STANDARD_FORMS)
+def test_key_is_what_the_reference_library_decodes(secret):
+    assert signing.secret_key(secret) == Webhook(secret)._whsecret
+
+
+@pytest.mark.parametrize("secret", STANDARD_FORMS.values(), ids=STANDARD_FORMS)
+def test_reference_library_verifies_what_we_sign(secret):
+    headers = signing.signature_headers([secret], "msg_k1", time.time(), BODY)
+    assert Webhook(secret).verify(BODY, headers) is not None
+
+
+@pytest.mark.parametrize("secret", STANDARD_FORMS.values(), ids=STANDARD_FORMS)
+def test_we_verify_what_the_reference_library_signs(secret):
+    now = int(time.time())
+    stamp = datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc)
+    headers = {
+        "webhook-id": "msg_k2",
+        "webhook-timestamp": str(now),
+        "webhook-signature": Webhook(secret).sign("msg_k2", stamp, BODY.decode()),
+    }
+    verify.verify("standard", [secret], BODY, headers, now=now)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "whsec_your_secret",  # "_" is not base64
+        "whsec_not base64!!",
+        "whsec_" + base64.urlsafe_b64encode(b"\xfb\xff" * 16).decode(),  # the URL-safe alphabet
+        "whsec_" + base64.b64encode(KEY).decode() + " ",  # a stray blank
+        "whsec_abcde",  # a length no base64 has
+        "my secret",
+    ],
+)
+def test_a_secret_that_is_not_base64_keys_with_its_own_bytes(secret):
+    assert signing.secret_key(secret) == secret.encode()
+    now = int(time.time())
+    headers = signing.signature_headers([secret], "msg_k3", now, BODY)
+    verify.verify("standard", [secret], BODY, headers, now=now)
+    signed = f"msg_k3.{now}.".encode() + BODY
+    expected = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
+    assert headers["webhook-signature"] == "v1," + expected.decode()
+
+
+def test_key_edge_cases():
+    assert signing.secret_key("whsec_") == b""
+    assert signing.secret_key("whsec_YQ") == b"a"  # unpadded "YQ==", decoded
+    assert signing.secret_key("YWJj") == b"abc"  # base64 without the prefix, decoded
+    assert signing.secret_key("whsec_whsec_YWJj") == b"whsec_whsec_YWJj"  # one prefix only

@@ -1,0 +1,34 @@
+"""The system parameters of my_api (`my_api.<name>`): the one place that
+says how each is read, its default and its bounds (see lib/settings.py
+for what the columns mean). Read one with `setting(env, name)`;
+Settings > Technical > REST API > Configuration shows them (its fields
+take their key and default from here).
+"""
+
+from .lib.settings import Setting, Settings
+
+SETTINGS = Settings(
+    "my_api",
+    # the largest request body accepted, in bytes
+    Setting("max_body_bytes", "int", 1048576, minimum=0, invalid="default"),
+    # the largest page a list may ask for (the default page is 50)
+    Setting("max_page_size", "digits", 200, minimum=1, out_of_bounds="default"),
+    # an offset page's total is exact up to this many records, a lower
+    # bound above (unless the call asks for count=exact); 0: always exact.
+    # As Odoo's web client counts.
+    Setting("count_limit", "digits", 10000),
+    # seconds a worker trusts an API key it verified (see models/ir_http.py)
+    Setting("apikey_cache_ttl", "int", 30, minimum=0, invalid="default"),
+    # requests per window and credential (0: no limit), unless an
+    # api.rate.limit rule says otherwise
+    Setting("rate_limit", "int", 600),
+    Setting("rate_limit_window", "int", 60, minimum=1),  # seconds
+    # requests per minute and client address without a valid credential (0: no limit)
+    Setting("rate_limit_anonymous", "int", 60, minimum=0, invalid="default"),
+    # which requests the request log keeps: all, errors or none (any other
+    # text logs all of them)
+    Setting("request_log", "text", "all"),
+    Setting("request_log_days", "int", 30),  # days a request log line is kept
+)
+
+setting = SETTINGS.get  # setting(env, name): the current value
