@@ -4,7 +4,7 @@ my_api/lib/settings.py for what the columns mean). Read one with
 `setting(env, name)`.
 """
 
-from odoo.addons.my_api.lib.settings import Setting, Settings
+from odoo.addons.my_api.public import Setting, Settings
 
 from .lib.retry import parse_schedule
 

@@ -5,8 +5,8 @@ decoding it as a JSON object, parsing a timestamp sent by a client, and
 rendering ORM values (`to_json_value`) and answers (`json_response`).
 
 Imports my_api.core.context and my_api.core.errors only (its refusals are
-ApiErrors): never the request log, the idempotency machinery or the
-endpoint decorator.
+ApiErrors), and the parameter table my_api.settings: never the request
+log, the idempotency machinery or the endpoint decorator.
 """
 
 import datetime
@@ -16,10 +16,9 @@ from odoo.http import Response, request
 
 from ..lib import timestamps
 from ..lib.body import BodyTooLarge, loads, read_limited
+from ..settings import setting
 from .context import JSON_HEADERS, ensure_context
 from .errors import ApiError, validation_error
-
-DEFAULT_MAX_BODY_BYTES = 1048576
 
 
 def to_json_value(value):
@@ -58,11 +57,7 @@ def parse_datetime(value, name):
 
 def max_body_bytes():
     """The largest /api/v1 request body accepted (system parameter)."""
-    value = request.env["ir.config_parameter"].sudo().get_param("my_api.max_body_bytes")
-    try:
-        return max(0, int(value)) if value else DEFAULT_MAX_BODY_BYTES
-    except ValueError:
-        return DEFAULT_MAX_BODY_BYTES
+    return setting(request.env, "max_body_bytes")
 
 
 def _werkzeug_request():

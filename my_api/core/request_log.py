@@ -9,7 +9,8 @@ next try logs the answer the client gets. An answer that a side statement
 decides has its line written by that very statement (`side_execute_logged`).
 What the line holds is api.request.log's business (`_insert_query`).
 
-Imports my_api.core.context and my_api.core.bookkeeping only: never the
+Imports my_api.core.context and my_api.core.bookkeeping only (and the
+parameter table my_api.settings): never the
 errors, io, idempotency or endpoint modules (the endpoint logs through
 this one, and a log line never raises an ApiError).
 """
@@ -22,6 +23,7 @@ import psycopg2
 from odoo.http import request
 from odoo.tools import SQL
 
+from ..settings import setting
 from .bookkeeping import side_execute
 from .context import current_context
 
@@ -35,7 +37,7 @@ def _log_query(status):
     ctx = current_context()
     if ctx is None or ctx.logged or not request.db:
         return None
-    mode = request.env["ir.config_parameter"].sudo().get_param("my_api.request_log", "all")
+    mode = setting(request.env, "request_log")
     if mode == "none" or (mode == "errors" and status < 400):
         return None
     credential = ctx.credential

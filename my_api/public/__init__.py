@@ -29,6 +29,7 @@ from ..core import (
     validation_error,
 )
 from ..lib import schema as s
+from ..lib.settings import Setting, Settings
 from ..models.api_resource import eq, ilike
 from ..models.ir_http import clear_apikey_cache, unauthorized
 
@@ -37,6 +38,8 @@ __all__ = [
     "API_ROUTE",
     "ApiError",
     "Credential",
+    "Setting",
+    "Settings",
     "api_endpoint",
     "clear_apikey_cache",
     "current_context",

@@ -16,8 +16,9 @@ retry = load_lib("my_webhooks", "retry")
 
 
 def load_table(addon):
-    """`<addon>/settings.py` without Odoo: its import of my_api's lib is
-    served by the file itself, its relative imports by its folder."""
+    """`<addon>/settings.py` without Odoo: its import of my_api's public
+    module is served by the lib file itself, its relative imports by its
+    folder."""
     name = f"_suite_addon.{addon}.settings"
     if name in sys.modules:
         return sys.modules[name]
@@ -25,7 +26,7 @@ def load_table(addon):
     _package(f"_suite_addon.{addon}", ROOT / addon)
     spec = importlib.util.spec_from_file_location(name, ROOT / addon / "settings.py")
     module = importlib.util.module_from_spec(spec)
-    with mock.patch.dict(sys.modules, {"odoo.addons.my_api.lib.settings": lib}):
+    with mock.patch.dict(sys.modules, {"odoo.addons.my_api.public": lib}):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return module
