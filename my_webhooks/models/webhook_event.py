@@ -1,7 +1,7 @@
 """The log of verified inbound webhook deliveries and their processing.
 
 One row per (source, event id), enforced by a unique constraint: see
-webhook_source.py for how deliveries get here. Processing happens after the
+services/intake.py for how deliveries get here. Processing happens after the
 sender's answer, by the "Webhooks: process inbound events" cron that intake
 wakes with `ir.cron._trigger()`:
 
@@ -113,7 +113,7 @@ class WebhookEvent(models.Model):
 
         Why the cron must not skip a locked row and stop: Odoo runs one run
         of a cron job at a time (it locks the job), so the lock is not
-        another run's. It is a duplicate's: `_webhook_count_duplicate`
+        another run's. It is a duplicate's: intake's `count_duplicate`
         updates the event in the duplicate's request, which holds the row
         until it commits. That duplicate's intake found the trigger that
         woke this run still pending, so it made none; the run deleted that

@@ -10,6 +10,8 @@ from odoo.tools import SQL
 from odoo.addons.base.models.ir_cron import IrCron
 from odoo.addons.my_api.core import read_committed
 
+from ..services.intake import SourceIntake
+
 
 @tagged("post_install", "-at_install")
 class TestWebhookCronWakeup(TransactionCase):
@@ -93,7 +95,7 @@ class TestWebhookCronWakeup(TransactionCase):
         self.addCleanup(cr.close)
         read_committed(cr)
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["webhook.source"].browse(self.source_id)._webhook_count_duplicate(self.event_id)
+        SourceIntake(env["webhook.source"].browse(self.source_id)).count_duplicate(self.event_id)
         cr.execute("SELECT pg_backend_pid()")
         return cr, cr.fetchone()[0]
 

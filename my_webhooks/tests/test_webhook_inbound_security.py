@@ -11,7 +11,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.my_api.tests.common import ApiCase
 
-from ..models import webhook_source
+from ..services import intake
 from .inbound_common import STANDARD_SECRET, signed_headers, source_row_updates
 
 SECRETS = {
@@ -272,11 +272,11 @@ class TestWebhookInboundSecurity(ApiCase):
             )
         )
         before = source_row_updates(self.env.cr)
-        with patch.object(webhook_source, "REJECTION_COUNT_SECONDS", 3600):
+        with patch.object(intake, "REJECTION_COUNT_SECONDS", 3600):
             for _attempt in range(5):
                 refuse()
         self.assertEqual(source_row_updates(self.env.cr), before, "the source row is not written")
-        with patch.object(webhook_source, "REJECTION_COUNT_SECONDS", 0):
+        with patch.object(intake, "REJECTION_COUNT_SECONDS", 0):
             refuse()
         self.assertEqual(
             source_row_updates(self.env.cr), before + 1, "past the interval, a refusal counts"
