@@ -263,33 +263,32 @@ class SourceIntake:
         One statement in a transaction of its own, committed at once
         (my_api.core.side_execute: one round trip, while the request's own
         transaction stays read-only): the body's digest (body-only schemes),
-        the insert, and the check for a due
-        trigger of the processing cron. `ir.cron._trigger()` costs a trigger
-        row and, after commit, a new connection to NOTIFY the cron workers;
-        a due trigger already pending is enough: the KEY SHARE lock taken on
-        it, held until the statement commits and so until the event is
-        visible, keeps a starting cron run from deleting it (its first step)
-        before then, so that run sees the event. A trigger already being
-        deleted by a running job is locked, hence skipped, and a new one is
-        made. Seeing the event is not enough to take it: a duplicate being
-        counted holds its row (see `count_duplicate`), and that
-        duplicate made no trigger either, having found this one pending; the
-        run waits for such a row rather than skip it (webhook.event
-        `_claim_due`). The request log line of the
-        delivery (status 200: the event is stored whatever follows) is
-        written by the same statement. Only when no trigger is pending is
-        one created, in the request's transaction (then the cron is notified
-        after its commit). Were that commit to fail, the sender's retry,
-        answered as a duplicate, creates it; without a retry the event waits
-        for the cron's next regular run. When Odoo runs the request again
-        after a serialization failure (waking the cron can meet one), the
-        next try reuses the statement's result (once_per_request): the event
-        its first try stored is this request's, not a duplicate.
+        the insert, the check for a due trigger of the processing cron and
+        the request's log line. The comments below say how that check keeps
+        the cron from missing the event.
         """
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("my_webhooks.webhook_event_cron")
         # the answer is 200 from here on, new event or duplicate: its request
         # log line goes in the same statement
         log = request_log_query(200)
+        # `pending`: a due trigger of the cron is enough to wake it. Making one
+        # (`ir.cron._trigger()`) costs a trigger row and, after commit, a new
+        # connection to NOTIFY the cron workers.
+        #
+        # `call_at <= now`: only a due trigger wakes the cron now; a later one
+        # (the retry time of a failed event) does not count.
+        #
+        # FOR KEY SHARE: the lock on the trigger found is held until the
+        # statement commits, so until the event is visible. It keeps a starting
+        # cron run from deleting that trigger (its first step, ir.cron
+        # `_clear_schedule`) before then: that run sees the event.
+        #
+        # SKIP LOCKED: a trigger a starting run is already deleting is locked.
+        # It will wake nobody: skipped, it does not count as pending.
+        #
+        # `original_state`: the state of the original, for a duplicate. NULL
+        # when it is gone, or not in this statement's snapshot (a concurrent
+        # delivery's, committed while the insert waited for it).
         store = partial(
             side_execute,
             SQL(
@@ -313,13 +312,27 @@ class SourceIntake:
             ),
             fetch=True,
         )
+        # Odoo runs the request again after a serialization failure (waking the
+        # cron can meet one): the next try reuses the statement's result. The
+        # event its first try stored is this request's, not a duplicate.
         new_id, pending, original_state = once_per_request("webhook_store_queued", store)
         if log:
             request_logged()
+        # Seeing the event is not enough for a run to take it: a duplicate
+        # being counted holds its row (count_duplicate), and that duplicate
+        # made no trigger either, having found this one pending. The run waits
+        # for such a row rather than skip it (webhook.event `_claim_due`).
+        #
         # A duplicate of an event still waiting wakes the cron too: its
         # original's request may have died before it could (then this retry
         # by the sender is what gets the event processed).
+        #
+        # Only when no trigger is pending is one made, in the request's
+        # transaction: the cron is notified after its commit. Were that commit
+        # to fail, the sender's retry, answered as a duplicate, makes it;
+        # without a retry the event waits for the cron's next regular run.
         if not pending and (new_id or original_state in (None, "received")):
+            # sudo: waking a system cron is no business of the sender's rights
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return new_id
 
@@ -328,14 +341,8 @@ class SourceIntake:
         original's event id (that of the first delivery of this body, for a
         body replayed under a new id).
 
-        The original is committed by now (ON CONFLICT waited for it). While a
-        cron worker processes it, its row is locked: the count waits at most
-        DUPLICATE_LOCK_TIMEOUT, then gives up rather than keep the sender
-        waiting (the answer is the same either way). The original may be
-        gone (events are deleted before digests): nothing is counted then.
-        The count holds the row until this request commits: a cron run that
-        finds it locked meanwhile waits for it (webhook.event `_claim_due`),
-        as this duplicate, seeing a trigger pending, woke no run of its own.
+        The original is committed by now (ON CONFLICT waited for it); it may
+        be gone (events are deleted before digests): nothing is counted then.
         """
         cr = self.env.cr
         if digest:
@@ -344,7 +351,14 @@ class SourceIntake:
             event_id = cr.fetchone()[0]
         try:
             with cr.savepoint(flush=False):
+                # While a cron worker processes the original, its row is locked:
+                # wait at most DUPLICATE_LOCK_TIMEOUT, then give up rather than
+                # keep the sender waiting (the answer is the same either way).
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", DUPLICATE_LOCK_TIMEOUT))
+                # The count holds the row until this request commits. A cron run
+                # that finds it locked meanwhile waits for it (webhook.event
+                # `_claim_due`): this duplicate, seeing a trigger pending, woke
+                # no run of its own.
                 cr.execute(
                     SQL(
                         """
