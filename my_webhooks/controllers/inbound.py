@@ -3,9 +3,9 @@
 No Odoo session: the signature is the credential (auth="none", no CSRF token,
 no session saved). The route is more specific than my_api's
 `/api/v1/<resource_path>/<ident>`, so werkzeug matches it first. Thin:
-parse, hand the raw request to `webhook.source._webhook_receive` (verify,
-store, enqueue), render. Every method reaches it and answers 405 itself, so
-that even a wrong method gets the JSON envelope.
+parse, hand the raw request to the intake service (`services/intake.py`:
+verify, store, enqueue), render. Every method reaches it and answers 405
+itself, so that even a wrong method gets the JSON envelope.
 """
 
 from odoo import http
@@ -21,6 +21,7 @@ from odoo.addons.my_api.public import (
 )
 
 from ..models.webhook_source import WEBHOOKS_PATH
+from ..services import intake
 
 
 class WebhookInboundController(http.Controller):
@@ -37,7 +38,8 @@ class WebhookInboundController(http.Controller):
         if not request.db:
             raise ApiError(404, "no database selected (send X-Odoo-Database)", "not_found")
         httprequest = request.httprequest
-        status, answer = request.env["webhook.source"]._webhook_receive(
+        status, answer = intake.receive(
+            request.env,
             source,
             request_body,  # read once the source's limit is known, never past it
             httprequest.headers,

@@ -471,18 +471,12 @@ class WebhookDelivery(models.Model):
     def _schedule_next_run(self):
         """Leave the delivery cron a trigger at the earliest next attempt of
         everything still due, whatever its endpoint, unless a trigger at or
-        before then is pending already; and wake the cron workers then.
-
-        A trigger at the batch's own earliest retry is not enough: rows
-        that were not in the batch (another endpoint's, or retries whose
-        jitter put them after the run) would wait for the cron's interval.
-        And a trigger in the future is only seen when a cron worker polls,
-        about once a minute: an alarm in this process notifies them at that
-        time (ALARMS; it is set once this transaction commits), also when a
-        trigger found pending is due already (a cron run that started in
-        the same second leaves it behind, see below).
-        """
+        before then is pending already; and wake the cron workers then."""
         cr = self.env.cr
+        # The earliest of everything still due, not of the batch's own
+        # retries: rows that were not in the batch (another endpoint's, or
+        # retries whose jitter put them after the run) would wait for the
+        # cron's interval.
         cr.execute(
             SQL(
                 """SELECT min(d.next_attempt_at) FROM webhook_delivery d
@@ -504,10 +498,13 @@ class WebhookDelivery(models.Model):
         if at.microsecond:
             at = at.replace(microsecond=0) + datetime.timedelta(seconds=1)
         # A trigger pending at or before `at` does: the run it starts leaves
-        # the next one. SKIP LOCKED: the triggers a starting cron run is
-        # deleting (its first step, committed at its end) are locked, and
-        # will wake nobody; KEY SHARE keeps the one found from being deleted
-        # before this transaction commits.
+        # the next one.
+        #
+        # SKIP LOCKED: the triggers a starting cron run is deleting (its
+        # first step, committed at its end) are locked, and will wake nobody.
+        #
+        # KEY SHARE keeps the one found from being deleted before this
+        # transaction commits.
         cr.execute(
             SQL(
                 """SELECT call_at FROM ir_cron_trigger
@@ -522,8 +519,13 @@ class WebhookDelivery(models.Model):
         wake_at = row[0] if row else at
         if not row:
             cron._trigger(at)
-        # Wake the cron workers then (at once if that trigger is due already:
-        # nothing says a run is coming for it), once this transaction commits.
+        # A trigger in the future is only seen when a cron worker polls,
+        # about once a minute: an alarm in this process (ALARMS) notifies the
+        # cron workers at that time, once this transaction commits.
+        #
+        # At once if the trigger found is due already: nothing says a run is
+        # coming for it (a cron run that started in the same second leaves
+        # it behind, see the whole seconds above).
         dbname = cr.dbname
         ring_at = max(wake_at, now).replace(tzinfo=datetime.timezone.utc).timestamp() + 0.2
         cr.postcommit.add(lambda: ALARMS.set(dbname, ring_at, lambda: _notify_cron(dbname)))

@@ -1,7 +1,7 @@
 """The log of verified inbound webhook deliveries and their processing.
 
 One row per (source, event id), enforced by a unique constraint: see
-webhook_source.py for how deliveries get here. Processing happens after the
+services/intake.py for how deliveries get here. Processing happens after the
 sender's answer, by the "Webhooks: process inbound events" cron that intake
 wakes with `ir.cron._trigger()`:
 
@@ -105,29 +105,6 @@ class WebhookEvent(models.Model):
         never queue behind each other. With `wait` (the cron), a due row
         that is locked is waited for, up to CLAIM_LOCK_TIMEOUT, when no due
         row is free; LockNotAvailable is raised if it is still locked then.
-
-        Why the cron must not skip a locked row and stop: Odoo runs one run
-        of a cron job at a time (it locks the job), so the lock is not
-        another run's. It is a duplicate's: `_webhook_count_duplicate`
-        updates the event in the duplicate's request, which holds the row
-        until it commits. That duplicate's intake found the trigger that
-        woke this run still pending, so it made none; the run deleted that
-        trigger as it started (ir.cron `_clear_schedule`). Had the run
-        skipped the row and found nothing else, no trigger would be left
-        and the event would wait for the cron's regular run (10 minutes).
-        The run waits for the row instead (a request holds it for
-        milliseconds) and takes it.
-
-        Waiting here rather than making each holder of the row keep a
-        trigger for it: the cron is the one place that knows a run is
-        ending with a due event left, whoever holds it (a duplicate's
-        count, a Reprocess, a handler run from a shell), and intake keeps
-        its single statement. Re-triggering at once without waiting would
-        spin the cron for as long as the lock lasts.
-
-        The row is read again once locked (READ COMMITTED): if it is no
-        longer due (processed by a Reprocess that held it), the claim
-        starts over, as other rows may have been freed meanwhile.
         """
         cr = self.env.cr
         restrict = SQL("AND id = %s", event_id) if event_id else SQL()
@@ -152,11 +129,34 @@ class WebhookEvent(models.Model):
             row = cr.fetchone()
             if row or not wait:
                 break
-            # none free: is one due but locked?
+            # None free: is one due but locked? The cron must not skip it and
+            # stop. Odoo runs one run of a cron job at a time (it locks the
+            # job), so the lock is not another run's. It is a duplicate's:
+            # intake's `count_duplicate` updates the event in the duplicate's
+            # request, which holds the row until it commits.
+            #
+            # That duplicate's intake found the trigger that woke this run
+            # still pending, so it made none; the run deleted that trigger as
+            # it started (ir.cron `_clear_schedule`). Had the run skipped the
+            # row and found nothing else, no trigger would be left and the
+            # event would wait for the cron's regular run (10 minutes).
+            #
+            # Waiting here rather than making each holder of the row keep a
+            # trigger for it: the cron is the one place that knows a run is
+            # ending with a due event left, whoever holds it (a duplicate's
+            # count, a Reprocess, a handler run from a shell), and intake
+            # keeps its single statement.
             cr.execute(SQL("SELECT id FROM webhook_event WHERE %s ORDER BY id LIMIT 1", due))
             busy = cr.fetchone()
             if not busy:
                 break
+            # The run waits for the row (a request holds it for milliseconds)
+            # and takes it. Re-triggering at once without waiting would spin
+            # the cron for as long as the lock lasts.
+            #
+            # The row is read again once locked (READ COMMITTED): if it is no
+            # longer due (processed by a Reprocess that held it), the claim
+            # starts over, as other rows may have been freed meanwhile.
             with cr.savepoint(flush=False):
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", CLAIM_LOCK_TIMEOUT))
                 cr.execute(
@@ -189,15 +189,7 @@ class WebhookEvent(models.Model):
     def _cron_process(self):
         """Cron: process due events, each in a transaction of its own at
         READ COMMITTED (intake counts duplicates on these rows meanwhile),
-        until none is due or the cron's time is up.
-
-        A due event still locked after CLAIM_LOCK_TIMEOUT (a request that
-        hangs after counting a duplicate, a slow handler run by Reprocess)
-        ends the run with a trigger for a new one, notified at once: the
-        next run waits for it again. While such a lock lasts the cron thus
-        runs once per CLAIM_LOCK_TIMEOUT, neither spinning nor leaving the
-        event to its regular run should the holder roll back.
-        """
+        until none is due or the cron's time is up."""
         done = 0
         cron = self.env.ref("my_webhooks.webhook_event_cron")
         # ends the cron's own bookkeeping transaction: READ COMMITTED must be
@@ -209,6 +201,14 @@ class WebhookEvent(models.Model):
                 if not self._process_one(wait=True):
                     return done
             except errors.LockNotAvailable:
+                # A due event still locked after CLAIM_LOCK_TIMEOUT (a request
+                # that hangs after counting a duplicate, a slow handler run by
+                # Reprocess) ends the run with a trigger for a new one,
+                # notified at once: the next run waits for it again.
+                #
+                # While such a lock lasts the cron thus runs once per
+                # CLAIM_LOCK_TIMEOUT, neither spinning nor leaving the event
+                # to its regular run should the holder roll back.
                 _logger.info("inbound webhook events due but locked: processing them later")
                 cron._trigger()
                 return done

@@ -5,7 +5,7 @@ delivery (a proxy's log, a leaked request dump) can post it again with a new
 `X-Shopify-Webhook-Id` or `X-GitHub-Delivery`, and the signature still
 matches. The event id cannot tell that replay from a new delivery; the body
 can. Intake records the SHA-256 of each body of these schemes here, in the
-statement that stores its event (webhook_source.py), and a body whose digest
+statement that stores its event (services/intake.py), and a body whose digest
 this source received within its replay window is answered as a duplicate,
 whatever its id says.
 

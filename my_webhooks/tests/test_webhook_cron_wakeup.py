@@ -1,3 +1,4 @@
+import logging
 import threading
 import time
 import uuid
@@ -9,6 +10,8 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import IrCron
 from odoo.addons.my_api.public import read_committed
+
+from ..services.intake import SourceIntake
 
 
 @tagged("post_install", "-at_install")
@@ -93,7 +96,7 @@ class TestWebhookCronWakeup(TransactionCase):
         self.addCleanup(cr.close)
         read_committed(cr)
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["webhook.source"].browse(self.source_id)._webhook_count_duplicate(self.event_id)
+        SourceIntake(env["webhook.source"].browse(self.source_id)).count_duplicate(self.event_id)
         cr.execute("SELECT pg_backend_pid()")
         return cr, cr.fetchone()[0]
 
@@ -187,3 +190,34 @@ class TestWebhookCronWakeup(TransactionCase):
         thread.join(30)
         self.assertNotIn("error", outcome)
         self.assertEqual(self.event_and_due_triggers()[0], "done")
+
+    def test_duplicate_of_an_event_a_cron_worker_holds_is_answered_uncounted(self):
+        """While a cron worker holds the original (its handler running), the
+        duplicate's count waits DUPLICATE_LOCK_TIMEOUT at most, then gives
+        up: the sender is answered without waiting for the handler, and
+        nothing is counted."""
+        worker = self.registry.cursor()
+        self.addCleanup(worker.close)
+        worker.execute(
+            SQL(
+                """SELECT id FROM webhook_event
+                    WHERE source_id = %s AND event_id = %s FOR NO KEY UPDATE""",
+                self.source_id,
+                self.event_id,
+            )
+        )
+        self.assertTrue(worker.fetchone())
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        read_committed(cr)
+        source = api.Environment(cr, SUPERUSER_ID, {})["webhook.source"].browse(self.source_id)
+        started = time.monotonic()
+        # logging.INFO, not "INFO": Odoo names its level 25 "INFO" too
+        with self.assertLogs("odoo.addons.my_webhooks.services.intake", logging.INFO) as logs:
+            original = SourceIntake(source).count_duplicate(self.event_id)
+        self.assertLess(time.monotonic() - started, 10, "the count gave up")
+        self.assertEqual(original, self.event_id)
+        self.assertIn(f"of source {self.source_id} not counted: busy", logs.output[0])
+        cr.commit()  # the duplicate's request ends
+        worker.rollback()
+        self.assertEqual(self.event_and_due_triggers()[2], 0, "nothing counted")

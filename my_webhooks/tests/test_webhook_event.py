@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import convert_file, mute_logger
 
+from ..services.intake import SourceIntake
 from .common import note_on_webhook_rule, partner_code_action
 
 FAIL_PARAM = "my_webhooks.test_handler_down"
@@ -48,7 +49,7 @@ class TestWebhookEvent(TransactionCase):
         """Store a delivery the way intake does, return the event."""
         source = source or self.source
         body = json.dumps(document).encode()
-        stored = source._webhook_store(
+        stored = SourceIntake(source).store(
             {
                 "event_id": document["id"],
                 "event_type": document.get("type"),
@@ -89,7 +90,7 @@ class TestWebhookEvent(TransactionCase):
     def test_duplicate_is_refused_by_the_database(self):
         event = self.receive({"id": "dup", "name": "Bo"})
         self.assertIsNone(self.receive({"id": "dup", "name": "Bo"}))
-        self.source._webhook_count_duplicate("dup")
+        SourceIntake(self.source).count_duplicate("dup")
         self.env.invalidate_all()
         self.assertEqual(event.duplicate_count, 1)
         self.assertEqual(self.Event.search_count([("source_id", "=", self.source.id)]), 1)

@@ -10,7 +10,7 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.my_api.public.testing import ApiCase
 
-from ..models import webhook_source
+from ..services import intake
 from .common import note_on_webhook_rule, partner_code_action
 from .inbound_common import STANDARD_SECRET, signed_headers, source_row_updates
 
@@ -248,11 +248,11 @@ class TestWebhookInboundSecurity(ApiCase):
             )
         )
         before = source_row_updates(self.env.cr)
-        with patch.object(webhook_source, "REJECTION_COUNT_SECONDS", 3600):
+        with patch.object(intake, "REJECTION_COUNT_SECONDS", 3600):
             for _attempt in range(5):
                 refuse()
         self.assertEqual(source_row_updates(self.env.cr), before, "the source row is not written")
-        with patch.object(webhook_source, "REJECTION_COUNT_SECONDS", 0):
+        with patch.object(intake, "REJECTION_COUNT_SECONDS", 0):
             refuse()
         self.assertEqual(
             source_row_updates(self.env.cr), before + 1, "past the interval, a refusal counts"
