@@ -12,3 +12,4 @@ from . import test_webhook_api_retry
 from . import test_webhook_hardening
 from . import test_webhook_worker
 from . import test_webhook_cron_wakeup
+from . import test_webhook_picking
