@@ -125,6 +125,11 @@ class ApiResourceStockMove(models.AbstractModel):
     _api_payload_rows = True
 
     @api.model
+    def _api_descriptor(self):
+        # StockMove, not Stock-move: the name of its schemas and of generated classes
+        return dict(super()._api_descriptor(), title="StockMove")
+
+    @api.model
     def _api_base_domain(self):
         return [("state", "=", "done")]
 

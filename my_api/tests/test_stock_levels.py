@@ -51,6 +51,10 @@ class TestStockMoves(StockCase):
         self.assertEqual(detail.json()["data"], row)
 
     def test_an_open_move_is_not_found(self):
+        done = self.api(
+            "GET", f"/api/v1/stock-moves/{self.receipt.move_ids.id}", key=self.stock_key
+        )
+        self.assertEqual(done.status_code, 200, done.text)
         response = self.api(
             "GET", f"/api/v1/stock-moves/{self.open_delivery.move_ids.id}", key=self.stock_key
         )

@@ -76,7 +76,8 @@ class ApiResource(models.AbstractModel):
                                     "data": {
                                         "type": "object",
                                         "description": "The record's payload fields at the "
-                                        "time of the change; relations as {id, name}.",
+                                        "time of the change; relations as {id, name}, a "
+                                        "picking's move_ids as StockMove rows.",
                                         "properties": {"id": {"type": "integer"}},
                                     },
                                 },
