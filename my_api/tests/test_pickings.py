@@ -416,6 +416,18 @@ class TestPickingsValidate(StockCase):
         )
         self.assertEqual(picking.state, "confirmed")
 
+    def test_a_receipt_of_lots_without_lot_numbers_is_409_naming_the_product(self):
+        """Lot numbers are a decision the API does not take: Odoo's refusal
+        is a 409 that names the product, and nothing is received."""
+        lotted = self.env["product.product"].create(
+            {"name": "Lotted Bolt", "is_storable": True, "tracking": "lot"}
+        )
+        receipt = self.new_picking("incoming", lines=[(lotted, 5)])
+        error = self.assertError(self.validate(receipt), 409, "conflict")
+        self.assertIn("Lotted Bolt", error["message"])
+        self.assertEqual(receipt.state, "assigned")
+        self.assertEqual(lotted.qty_available, 0)
+
     def test_operation_type_setting_against_the_choice_is_409(self):
         picking_type = self.warehouse.out_type_id
         picking_type.create_backorder = "never"
