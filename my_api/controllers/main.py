@@ -161,8 +161,7 @@ class ApiV1Controller(http.Controller):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
         require_method(*resource._api_allowed_methods("action"))
         _authorize_write(resource, "action")
-        read_json_body(required=False)
-        record = resource._api_action(ident, action)
+        record = resource._api_action(ident, action, read_json_body(required=False))
         return json_response({"data": resource._api_render(record, detail=True)[0]})
 
     @http.route(

@@ -345,22 +345,31 @@ def _resource_paths(desc):
                 },
             }
         }
+    action_schemas = desc.get("action_schemas") or {}
     for action in desc["actions"]:
-        paths[f"/{path}/{{ident}}/{action}"] = {
-            "parameters": [ident],
-            "post": {
-                "operationId": f"{action}_{path}",
-                "summary": f"{action.capitalize()} the record",
-                "tags": [path],
-                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
-                "security": _security(desc, "write"),
-                "responses": {
-                    "200": _ok("The record after the action", _one(schema_name)),
-                    **_errors(*auth_errors, 404, 409, 413, 415, 422),
-                },
+        operation = {
+            "operationId": f"{action}_{path}",
+            "summary": f"{action.capitalize()} the record",
+            "tags": [path],
+            "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+            "security": _security(desc, "write"),
+            "responses": {
+                "200": _ok("The record after the action", _one(schema_name)),
+                **_errors(*auth_errors, 404, 409, 413, 415, 422),
             },
         }
+        if action in action_schemas:
+            # optional: no body is the empty object
+            operation["requestBody"] = {
+                "required": False,
+                "content": {
+                    "application/json": {"schema": _ref(_action_schema_name(desc, action))}
+                },
+            }
+        paths[f"/{path}/{{ident}}/{action}"] = {"parameters": [ident], "post": operation}
     schemas = {schema_name: json_schema(desc["read_schema"], "read")}
+    for action, spec in action_schemas.items():
+        schemas[_action_schema_name(desc, action)] = json_schema(spec, "write")
     if desc.get("create_schema") is not None:
         schemas[f"{schema_name}Create"] = json_schema(desc["create_schema"], "write")
     if desc.get("update_schema") is not None:
@@ -382,6 +391,11 @@ def _resource_paths(desc):
         }
     }
     return paths, schemas, parameters
+
+
+def _action_schema_name(desc, action):
+    """`PickingValidate`: the body schema of the validate action of pickings."""
+    return desc["title"] + "".join(part.capitalize() for part in action.split("_"))
 
 
 def _batch_schemas(schema_name, desc):

@@ -16,7 +16,10 @@ as class attributes, what the API exposes of one Odoo model:
 - `_api_external_ref`: (public name, ORM field) for `ref:<value>` lookups
   and creates by reference (a create with a reference that exists returns
   that record: see `_api_find_existing`);
-- `_api_actions`: action name -> method name (POST /<path>/<id>/<action>).
+- `_api_actions`: action name -> method name (POST /<path>/<id>/<action>);
+- `_api_action_schemas`: action name -> schema of the JSON body it takes
+  (optional: an action without one takes no body, the method only the
+  record; one with a schema gets the validated body, `{}` when none came).
 
 Routes, validation and the OpenAPI document are derived from these. A
 resource implements only `_api_render` (and `_api_prepare_*` to turn a
@@ -142,6 +145,7 @@ class ApiResource(models.AbstractModel):
     _api_update_schema = None
     _api_external_ref = None
     _api_actions = {}
+    _api_action_schemas = {}
     _api_list_fields = ()  # columns fetched by the list query itself
 
     # ------------------------------------------------------------ registry
@@ -213,6 +217,11 @@ class ApiResource(models.AbstractModel):
             "create_schema": self._api_create_schema if "create" in self._api_operations else None,
             "update_schema": self._api_update_schema if "update" in self._api_operations else None,
             "actions": sorted(self._api_actions),
+            "action_schemas": {
+                name: spec
+                for name, spec in self._api_action_schemas.items()
+                if name in self._api_actions
+            },
             "scopes": {access: self._api_required_scope(access) for access in ("read", "write")},
             "external_ref": bool(self._api_external_ref),
         }
@@ -774,13 +783,24 @@ class ApiResource(models.AbstractModel):
 
     # ------------------------------------------------------------- actions
     @api.model
-    def _api_action(self, ident, action):
+    def _api_action(self, ident, action, body=None):
+        """Run one action on a record. An action that declares a body schema
+        gets the body, validated (before the record is looked up, as
+        update does: a malformed body is refused as such); the others
+        only the record."""
         method = self._api_actions.get(action)
         if not method:
             raise ApiError(404, f"unknown action {action!r} on /{self._api_path}", "not_found")
+        spec = self._api_action_schemas.get(action)
+        if spec is not None:
+            body = {} if body is None else body
+            self._api_validate(body, spec)
         record = self._api_resolve(ident)
         record.check_access("write")
-        getattr(self, method)(record)
+        if spec is not None:
+            getattr(self, method)(record, body)
+        else:
+            getattr(self, method)(record)
         return record
 
     # ------------------------------------------------------------- render

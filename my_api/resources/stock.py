@@ -16,6 +16,11 @@ STOCK_READ = s.Object(
             }
         ),
         "location": REF,
+        "warehouse": s.Object(
+            {"id": s.Field("integer"), "name": s.Field("string")},
+            nullable=True,
+            description="The warehouse of the location (null: none)",
+        ),
         "lot": s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True),
         "quantity": s.Field("number", description="On hand"),
         "reserved_quantity": s.Field("number"),
@@ -45,6 +50,10 @@ class ApiResourceStock(models.AbstractModel):
             _by_code,
         ),
         "location_id": (s.Id(description="Exactly this location"), eq("location_id")),
+        "warehouse_id": (
+            s.Id(description="Any location of this warehouse"),
+            eq("location_id.warehouse_id"),
+        ),
     }
     _api_orders = {"id": "id", "updated_at": "write_date"}
     _api_default_order = "id"
@@ -57,6 +66,8 @@ class ApiResourceStock(models.AbstractModel):
     @api.model
     def _api_render(self, records, detail=False):
         lot_names = names_of(records.lot_id)
+        # stored on the location: read with the page's locations, one query for the names
+        warehouse_names = names_of(records.location_id.warehouse_id)
         return [
             {
                 "id": quant.id,
@@ -66,6 +77,10 @@ class ApiResourceStock(models.AbstractModel):
                     "default_code": quant.product_id.default_code or None,
                 },
                 "location": {"id": quant.location_id.id, "name": quant.location_id.complete_name},
+                "warehouse": ref(
+                    quant.location_id.warehouse_id,
+                    warehouse_names.get(quant.location_id.warehouse_id.id),
+                ),
                 "lot": ref(quant.lot_id, lot_names.get(quant.lot_id.id)),
                 "quantity": quant.quantity,
                 "reserved_quantity": quant.reserved_quantity,

@@ -9,10 +9,12 @@ from . import test_openapi
 from . import test_orders
 from . import test_pagination
 from . import test_performance
+from . import test_pickings
 from . import test_rate_limit
 from . import test_request_retry
 from . import test_resource_contract
 from . import test_resource_hooks
 from . import test_resource_paths
 from . import test_resources
+from . import test_stock_levels
 from . import test_timestamps

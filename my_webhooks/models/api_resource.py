@@ -22,6 +22,21 @@ SIGNATURE_HEADERS = [
 class ApiResource(models.AbstractModel):
     _inherit = "api.resource"
 
+    # A resource that sets this renders, in an outbound webhook's payload,
+    # the records of a one2many payload field of its model (a picking's
+    # move_ids) as its own rows instead of {id, name}: the lines of a
+    # document are what its receiver needs (what moved, how much).
+    _api_payload_rows = False
+
+    @api.model
+    def _api_payload_renderer(self, model_name):
+        """The resource that renders `model_name`'s records in payloads, or None."""
+        for name in self._api_resource_models().values():
+            resource = self.env[name]
+            if resource._api_model == model_name and resource._api_payload_rows:
+                return resource
+        return None
+
     @api.model
     def _api_openapi_webhooks(self):
         """Document the outbound event so receivers can generate its types."""
@@ -61,7 +76,8 @@ class ApiResource(models.AbstractModel):
                                     "data": {
                                         "type": "object",
                                         "description": "The record's payload fields at the "
-                                        "time of the change; relations as {id, name}.",
+                                        "time of the change; relations as {id, name}, a "
+                                        "picking's move_ids as StockMove rows.",
                                         "properties": {"id": {"type": "integer"}},
                                     },
                                 },

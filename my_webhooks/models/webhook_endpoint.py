@@ -566,6 +566,29 @@ class WebhookEndpoint(models.Model):
                     row[name] = value[name]
             return rows
 
+    @api.model
+    def _line_rows(self, records, names):
+        """{field: {id: row}} of the one2many payload fields whose records an
+        /api/v1 resource renders in payloads (see api.resource
+        `_api_payload_rows`): a picking's moves as /api/v1/stock-moves rows.
+        Rendered at once for all `records`, with the reader's rights; a
+        field the reader may not render in full is left to {id, name}."""
+        lines = {}
+        for name in names:
+            field = records._fields[name]
+            if field.type != "one2many":
+                continue
+            renderer = self.env["api.resource"]._api_payload_renderer(field.comodel_name)
+            if renderer is None:
+                continue
+            related = records[name]._filtered_access("read")
+            try:
+                rows = renderer.with_env(related.env)._api_render(related)
+            except AccessError:
+                continue
+            lines[name] = {row["id"]: row for row in rows}
+        return lines
+
     def _serialize(self, records):
         """`data` of each record the owner may read, in order: {field: value},
         relations as {id, name}; fields the owner may not read are left out."""
@@ -580,6 +603,7 @@ class WebhookEndpoint(models.Model):
             if name in model_fields and records._has_field_access(model_fields[name], "read")
         ]
         rows = self._read_rows(records, names)
+        lines = self._line_rows(records, names)
         result = []
         for record, row in zip(records, rows, strict=True):
             # sudo: names as Odoo renders a many2one, for records the reader may read
@@ -590,6 +614,8 @@ class WebhookEndpoint(models.Model):
                 field = model_fields[name]
                 if field.type == "many2one":
                     value = {"id": value[0], "name": value[1]} if value else None
+                elif name in lines:
+                    value = [lines[name][rel.id] for rel in record[name] if rel.id in lines[name]]
                 elif field.type in ("one2many", "many2many"):
                     related = record[name]._filtered_access("read")
                     # sudo: as for the record's own name above

@@ -119,3 +119,31 @@ def test_ident_pattern_follows_the_declaration():
     assert "ref:" not in ident  # DESCRIPTOR names no external reference
     with_ref = openapi.build_document("http://x", [dict(DESCRIPTOR, external_ref=True)], {})
     assert "ref:" in with_ref["components"]["parameters"]["ThingIdent"]["schema"]["pattern"]
+
+
+def test_an_action_with_a_body_schema_documents_its_optional_body():
+    """POST /<path>/<id>/<action> documents the body an action declares
+    (optional: no body is the empty object), and only that one."""
+    validate_body = s.Object(
+        {
+            "moves": s.Array(s.Object({"id": s.Id(required=True)}), max_items=10),
+            "backorder": s.Field("boolean"),
+        }
+    )
+    desc = dict(
+        DESCRIPTOR,
+        actions=["archive", "send_now"],
+        action_schemas={"send_now": validate_body},
+    )
+    doc = openapi.build_document("http://x", [desc], {})
+    validate(doc)
+    send = doc["paths"]["/things/{ident}/send_now"]["post"]
+    assert send["requestBody"] == {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingSendNow"}}},
+    }
+    schema = doc["components"]["schemas"]["ThingSendNow"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["moves"]["items"]["required"] == ["id"]
+    assert schema["properties"]["moves"]["items"]["properties"]["id"]["maximum"] == 2**31 - 1
+    assert "requestBody" not in doc["paths"]["/things/{ident}/archive"]["post"]
