@@ -12,7 +12,7 @@ does not is a 409 saying what to send.
 from odoo import Command, api, models
 from odoo.tools import SQL
 
-from ..core import ApiError, parse_datetime
+from ..core import ApiError, parse_datetime, validation_error
 from ..lib import schema as s
 from ..models.api_resource import eq, names_of, ref, since, until
 from .stock_move import MOVE_READ, REF, location_names
@@ -130,10 +130,6 @@ PICKING_VALIDATE = s.Object(
 
 def _by_warehouse(warehouse_id):
     return [("picking_type_id.warehouse_id", "=", warehouse_id)]
-
-
-def _validation_error(field, issue, message):
-    return ApiError(400, message, "validation_error", [{"field": field, "issue": issue}])
 
 
 class ApiResourcePicking(models.AbstractModel):
@@ -262,7 +258,7 @@ class ApiResourcePicking(models.AbstractModel):
         or a 400 naming `path`."""
         record = self.env[model].browse(record_id).exists()
         if not record:
-            raise _validation_error(path, "not_found", f"{path} {record_id} does not exist")
+            raise validation_error(path, "not_found", f"{path} {record_id} does not exist")
         record.check_access("read")
         return record
 
@@ -282,13 +278,13 @@ class ApiResourcePicking(models.AbstractModel):
                 "stock.picking.type", body["picking_type_id"], "picking_type_id"
             )
             if picking_type.code != kind:
-                raise _validation_error(
+                raise validation_error(
                     "picking_type_id",
                     "conflict",
                     f"picking_type_id {picking_type.id} is of type {picking_type.code}, not {kind}",
                 )
             if warehouse is not None and picking_type.warehouse_id != warehouse:
-                raise _validation_error(
+                raise validation_error(
                     "picking_type_id",
                     "conflict",
                     f"picking_type_id {picking_type.id} is not an operation type of "
@@ -308,7 +304,7 @@ class ApiResourcePicking(models.AbstractModel):
         }
         picking_type = warehouse[field_name[kind]]
         if not picking_type.active:
-            raise _validation_error(
+            raise validation_error(
                 "warehouse_id",
                 "not_found",
                 f"warehouse {warehouse.name} has no active operation type of type {kind}",
@@ -333,7 +329,7 @@ class ApiResourcePicking(models.AbstractModel):
             path = f"lines[{index}].product_id"
             product = self._api_check_exists("product.product", line["product_id"], path)
             if product.type != "consu":
-                raise _validation_error(
+                raise validation_error(
                     path, "conflict", f"{path} {product.id} is a {product.type}: it is not moved"
                 )
             values["move_ids"].append(
