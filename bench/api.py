@@ -12,6 +12,11 @@ Odoo server on 127.0.0.1, then times, in one run and in interleaved rounds:
 - Odoo's JSON-2 `search_read` (API key) and the web client's JSON-RPC
   `search_read` (session) of the same fields, page and order.
 
+With `--cases batch` (or `orders,batch`), it also times POST
+/api/v1/partners/batch of 200 creates against JSON-2 `create` of the same
+200 values (`--workers N` for prefork workers; a database without orders
+does for this case alone).
+
 It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 Figures are ratios measured in the same run, never absolute targets.
 """
@@ -36,6 +41,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import load_lib
 
 cursor_lib = load_lib("my_api", "cursor")
+
+BATCH = 200
 
 FIELDS = ["name", "partner_id", "date_order", "amount_total", "state", "order_line", "write_date"]
 PAGE = 50
@@ -83,6 +90,8 @@ def main():
     parser = db_parser(__doc__.split("\n\n")[0], "bench_api")
     parser.add_argument("--orders", type=int, default=200000)
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=0, help="HTTP workers (0: threaded)")
+    parser.add_argument("--cases", default="orders", help="orders, batch or orders,batch")
     options = parser.parse_args()
     db_args = odoo_db_args(options)
     db = options.db
@@ -117,11 +126,15 @@ def main():
     )
     key, secret = values["KEY"], values["SECRET"]
 
-    with odoo_server(db_args, db) as url:
+    groups = set(options.cases.split(","))
+    with odoo_server(db_args, db, workers=options.workers) as url:
         bearer = requests.Session()
         bearer.headers["Authorization"] = f"Bearer {key}"
         # what a machine client of a multi-database server sends (JSON-2 and /api/v1 alike)
         bearer.headers["X-Odoo-Database"] = db
+        if groups == {"batch"}:
+            batch_cases(url, bearer, options.rounds)
+            return
         web = requests.Session()
         auth = web.post(
             f"{url}/web/session/authenticate",
@@ -195,6 +208,8 @@ def main():
             ),
         }
         samples = interleaved(cases, options.rounds)
+        if "batch" in groups:
+            batch_cases(url, bearer, options.rounds)
 
     print_tables(
         f"{total} orders, page of {PAGE}, {options.rounds} interleaved rounds",
@@ -222,6 +237,48 @@ def main():
                 None,
             ),
         ],
+    )
+
+
+def batch_cases(url, bearer, rounds):
+    """A batch of BATCH partner creates against JSON-2 `create` of the same
+    values, interleaved; every batch is checked to have created them all."""
+    serial = iter(range(10**9))
+
+    def partners():
+        n = next(serial)
+        return [
+            {
+                "name": f"Bench Partner {n}-{i}",
+                "email": f"bench{n}.{i}@example.com",
+                "phone": f"+32 470 {n % 1000:03d} {i:03d}",
+                "street": f"Rue du Banc {i}",
+                "city": "Namur",
+                "zip": "5000",
+            }
+            for i in range(BATCH)
+        ]
+
+    def api_batch():
+        body = {"items": [{"op": "create", "data": values} for values in partners()]}
+        response = bearer.post(f"{url}/api/v1/partners/batch", json=body, timeout=120)
+        assert len(response.json()["data"]) == BATCH, response.text[:500]
+        return response
+
+    def json2_create():
+        response = bearer.post(
+            f"{url}/json/2/res.partner/create", json={"vals_list": partners()}, timeout=120
+        )
+        assert len(response.json()) == BATCH, response.text[:500]
+        return response
+
+    name = f"batch of {BATCH} partner creates"
+    native = f"JSON-2 create of the same {BATCH} values"
+    samples = interleaved({name: api_batch, native: json2_create}, rounds)
+    print_tables(
+        f"{BATCH} partner creates, {rounds} interleaved rounds",
+        samples,
+        [(f"batch / JSON-2 create ({BATCH} partners)", (name, native), 1.3)],
     )
 
 

@@ -40,7 +40,7 @@ from odoo import SUPERUSER_ID, api, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..core import ApiError, translate_exception, validation_error
+from ..core import ApiError, validation_error
 from ..lib import schema as s
 from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
@@ -48,7 +48,6 @@ from ..lib.openapi import build_document, ident_pattern
 from ..settings import setting
 
 DEFAULT_LIMIT = 50
-MAX_BATCH = 200
 OPERATIONS = ("list", "get", "create", "update", "delete", "batch")
 # The model access right each write operation needs (see _api_check_allowed).
 OPERATION_ACCESS = {"create": "create", "update": "write", "delete": "unlink", "action": "write"}
@@ -703,83 +702,7 @@ class ApiResource(models.AbstractModel):
         self._api_check_precondition(record, if_match)
         record.unlink()
 
-    # --------------------------------------------------------------- batch
-    @api.model
-    def _api_batch(self, body):
-        """All-or-nothing creates/updates; per-item errors on failure."""
-        self._api_check_operation("batch")
-        spec = s.Object(
-            {"items": s.Array(s.Field("object"), required=True, min_items=1, max_items=MAX_BATCH)}
-        )
-        self._api_validate(body, spec)
-        # each item as the document's oneOf says: a create carries no id,
-        # an update names its record
-        item_specs = {
-            "create": s.Object(
-                {
-                    "op": s.Field("string", enum=["create"], required=True),
-                    "data": s.Field("object", required=True),
-                }
-            ),
-            "update": s.Object(
-                {
-                    "op": s.Field("string", enum=["update"], required=True),
-                    "id": s.Field(
-                        "string", required=True, pattern=self._api_ident_pattern().pattern
-                    ),
-                    "data": s.Field("object", required=True),
-                }
-            ),
-        }
-        problems = []
-        for index, item in enumerate(body["items"]):
-            op = item.get("op")
-            item_spec = item_specs.get(op) if isinstance(op, str) else None
-            if item_spec is None:
-                problems.append(
-                    {
-                        "field": f"items[{index}].op",
-                        "issue": "invalid_value",
-                        "message": f"items[{index}].op must be one of: create, update",
-                    }
-                )
-                continue
-            problems.extend(s.validate(item, item_spec, path=f"items[{index}]"))
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise ApiError(400, problems[0]["message"] + more, "validation_error", problems)
-        results, errors = [], []
-        for index, item in enumerate(body["items"]):
-            try:
-                with self.env.cr.savepoint():
-                    if item["op"] == "create":
-                        record, created = self._api_create(item["data"])
-                        results.append({"index": index, "id": record.id, "created": created})
-                    else:
-                        record = self._api_update(item["id"], item["data"])
-                        results.append({"index": index, "id": record.id, "created": False})
-                    self.env.flush_all()
-            except Exception as exc:
-                api_exc = translate_exception(exc)
-                if api_exc is None:
-                    raise
-                errors.append(
-                    {
-                        "index": index,
-                        "status": api_exc.status,
-                        "code": api_exc.code,
-                        "message": api_exc.message,
-                        "details": api_exc.details or [],
-                    }
-                )
-        if errors:
-            raise ApiError(
-                400 if all(e["status"] == 400 for e in errors) else 409,
-                f"{len(errors)} of {len(body['items'])} item(s) failed; nothing was saved",
-                "batch_failed",
-                errors,
-            )
-        return results
+    # batch: see api_resource_batch.py
 
     # ------------------------------------------------------------- actions
     @api.model

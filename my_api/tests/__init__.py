@@ -1,4 +1,5 @@
 from . import test_auth
+from . import test_batch
 from . import test_body
 from . import test_bookkeeping
 from . import test_external_refs
