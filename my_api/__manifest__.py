@@ -2,7 +2,7 @@
     "name": "REST API v1",
     "summary": "Versioned REST API under /api/v1: orders, partners, products, stock, "
     "invoices, with API keys, pagination, idempotency and OpenAPI",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Hidden/Tools",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",

@@ -7,6 +7,18 @@ take their key and default from here).
 
 from .lib.settings import Setting, Settings
 
+
+def _flag(text):
+    """A yes/no parameter: True, 1, yes, on or False, 0, no, off (any case);
+    any other text is unreadable (ValueError)."""
+    word = text.strip().lower()
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
 SETTINGS = Settings(
     "my_api",
     # the largest request body accepted, in bytes
@@ -19,6 +31,11 @@ SETTINGS = Settings(
     Setting("count_limit", "digits", 10000),
     # seconds a worker trusts an API key it verified (see models/ir_http.py)
     Setting("apikey_cache_ttl", "int", 30, minimum=0, invalid="default"),
+    # refuse API keys without an expiry date (401 key_without_expiry). On
+    # unless set: a new database refuses them; an upgrade from 19.0.1.0.0
+    # stores False (migrations/19.0.1.1.0), so existing integrations keep
+    # working until an administrator turns it on. Unreadable text: on.
+    Setting("refuse_keys_without_expiry", _flag, True, invalid="default"),
     # requests per window and credential (0: no limit), unless an
     # api.rate.limit rule says otherwise
     Setting("rate_limit", "int", 600),

@@ -71,14 +71,14 @@ def clear_apikey_cache(key_ids=None):
                 del _apikey_cache[cache_key]
 
 
-def unauthorized(message, error="invalid_token"):
+def unauthorized(message, error="invalid_token", code="unauthorized"):
     """The 401 of a refused credential, with its `WWW-Authenticate: Bearer`
     challenge (RFC 6750): `error` is the challenge's error code, None for a
-    request that sent no credential at all."""
+    request that sent no credential at all; `code` the envelope's."""
     header = 'Bearer realm="api"'
     if error:
         header += f', error="{error}", error_description="{message}"'
-    return ApiError(401, message, "unauthorized", headers={"WWW-Authenticate": header})
+    return ApiError(401, message, code, headers={"WWW-Authenticate": header})
 
 
 def _rate_limited(usage, who):
@@ -357,7 +357,7 @@ class IrHttp(models.AbstractModel):
         if cached and now - cached[1] < ttl:
             credential = cached[0]
             if credential.expires_at is None or credential.expires_at > _utcnow():
-                return credential
+                return self._api_check_key_expiry(credential)
         self._api_check_address_limit()  # before the PBKDF2 check of an unknown key
         credential = self._api_verify_apikey(token)
         with _apikey_cache_lock:
@@ -365,6 +365,28 @@ class IrHttp(models.AbstractModel):
                 _apikey_cache.pop(cache_key, None)
             elif ttl:
                 _apikey_cache[cache_key] = (credential, now)
+        return self._api_check_key_expiry(credential)
+
+    @api.model
+    def _api_check_key_expiry(self, credential):
+        """Refuse a key without an expiry date while
+        my_api.refuse_keys_without_expiry is on; return the credential.
+
+        Checked at every request, for a key this worker has cached too:
+        turning the setting on takes effect at once.
+        """
+        if (
+            credential is not None
+            and credential.expires_at is None
+            and setting(self.env, "refuse_keys_without_expiry")
+        ):
+            raise unauthorized(
+                "this API key has no expiry date and this server accepts only keys that "
+                "expire: make one in Preferences > Account Security > New API Key with a "
+                "duration, or have an administrator mint one (Settings > Technical > OAuth "
+                "> Mint API Key) or rotate this one (Settings > Technical > OAuth > API Keys)",
+                code="key_without_expiry",
+            )
         return credential
 
     @api.model

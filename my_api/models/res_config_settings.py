@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..settings import SETTINGS
 
@@ -39,6 +39,14 @@ class ResConfigSettings(models.TransientModel):
         "working everywhere within this time.",
         **SETTINGS.field("apikey_cache_ttl"),
     )
+    # Not a config_parameter field: unticked, Odoo would delete the
+    # parameter, which reads as the default (on). Stored as True/False.
+    api_refuse_keys_without_expiry = fields.Boolean(
+        "Refuse API keys without expiry",
+        help="/api/v1 answers 401 key_without_expiry to an API key that never expires "
+        "(Odoo lets administrators make such keys). On in a new database; off after an "
+        "upgrade from an earlier version until turned on here.",
+    )
     api_request_log = fields.Selection(
         [("all", "All requests"), ("errors", "Errors only"), ("none", "Nothing")],
         "API request log",
@@ -47,3 +55,19 @@ class ResConfigSettings(models.TransientModel):
     api_request_log_days = fields.Integer(
         "Keep API request log (days)", **SETTINGS.field("request_log_days")
     )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["api_refuse_keys_without_expiry"] = SETTINGS.get(
+            self.env, "refuse_keys_without_expiry"
+        )
+        return values
+
+    def set_values(self):
+        super().set_values()
+        # sudo: Settings is for administrators; system parameters are theirs
+        self.env["ir.config_parameter"].sudo().set_param(
+            SETTINGS.key("refuse_keys_without_expiry"),
+            str(bool(self.api_refuse_keys_without_expiry)),
+        )

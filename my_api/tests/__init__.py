@@ -6,6 +6,7 @@ from . import test_external_refs
 from . import test_errors
 from . import test_idempotency
 from . import test_input_bounds
+from . import test_key_expiry
 from . import test_openapi
 from . import test_orders
 from . import test_pagination

@@ -1,8 +1,9 @@
+import datetime
 import http.client
 import json
 import socket
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import HOST, TEST_CURSOR_COOKIE_NAME
 
@@ -36,9 +37,14 @@ class ApiCase(HttpCase):
         )
 
     @classmethod
-    def new_api_key(cls, user, name="test key"):
-        """Mint an Odoo API key for `user` the way Odoo does, return it."""
-        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, name, None)
+    def new_api_key(cls, user, name="test key", days=30):
+        """Mint an Odoo API key for `user` the way Odoo does, return it.
+
+        It expires in `days` (None: never, as administrators could make
+        them; /api/v1 refuses those while my_api.refuse_keys_without_expiry
+        is on, as it is in a new database)."""
+        expiry = fields.Datetime.now() + datetime.timedelta(days=days) if days else None
+        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, name, expiry)
 
     @classmethod
     def new_order(cls, partner=None, lines=1, **values):

@@ -14,6 +14,20 @@ class ResConfigSettings(models.TransientModel):
         **SETTINGS.field("max_keys_per_user"),
     )
 
+    my_max_key_days = fields.Integer(
+        "API key lifetime (days)",
+        help="The longest lifetime of every API key minted, rotated or made in Preferences "
+        "> New API Key, administrators' included; lowered to a group's API Keys maximum "
+        "duration when the user's groups set one.",
+        **SETTINGS.field("max_key_days"),
+    )
+
+    @api.constrains("my_max_key_days")
+    def _check_my_max_key_days(self):
+        least = SETTINGS["max_key_days"].minimum
+        if any(settings.my_max_key_days < least for settings in self):
+            raise ValidationError(self.env._("An API key must be allowed to live one day."))
+
     @api.constrains("my_max_keys_per_user")
     def _check_my_max_keys_per_user(self):
         least = SETTINGS["max_keys_per_user"].minimum

@@ -3,7 +3,7 @@ import time
 from contextlib import contextmanager
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import _request_stack
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, DotDict
@@ -128,6 +128,86 @@ class TestApiKeyLifecycle(ApiCase):
         with self.assertRaisesRegex(UserError, "at most 10 days"):
             self.Keys._mint_for_user(self.integration, "group cap", "api", self.in_days(20))
         self.assertTrue(self.Keys._mint_for_user(self.integration, "ok", "api", self.in_days(9)))
+
+    def test_admin_minted_key_is_capped(self):
+        """Administrators included: a key minted for oneself or for another
+        user lives at most my_oauth_provider.max_key_days, and has an expiry."""
+        admin = self.env.ref("base.user_admin")
+        Keys = self.Keys.with_user(admin)
+        for user in (admin, self.integration):
+            with self.subTest(user=user.login):
+                with self.assertRaisesRegex(UserError, "at most 90 days"):
+                    Keys._mint_for_user(user, "too long", "api", self.in_days(91))
+                with self.assertRaisesRegex(UserError, "needs an expiry date"):
+                    Keys._mint_for_user(user, "never", "api", False)
+                key = Keys._mint_for_user(user, "ok", "api", self.in_days(89))
+                self.assertLessEqual(self.key_record(key).expiration_date, self.in_days(90))
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_key_days", "20")
+        with self.assertRaisesRegex(UserError, "at most 20 days"):
+            Keys._mint_for_user(admin, "too long", "api", self.in_days(21))
+
+    def test_rotating_a_key_without_expiry_caps_its_successor(self):
+        # an administrator's key made by Odoo without expiry, as older databases have them
+        admin = self.env.ref("base.user_admin")
+        old = self.Keys.with_user(admin).sudo()._generate(None, "legacy", None)
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_key_days", "30")
+        _key, successor, new_expiry, old_expiry = self.key_record(old)._rotate()
+        self.assertLessEqual(new_expiry, self.in_days(30))
+        self.assertEqual(successor.expiration_date, new_expiry.replace(microsecond=0))
+        self.assertLessEqual(old_expiry, self.in_days(7))  # the old one expires too now
+
+    def preferences_wizard(self, user, **values):
+        """Preferences > Account Security > New API Key as the web client
+        fills it: the form's onchange, then create, then the button."""
+        Wizard = self.env["res.users.apikeys.description"].with_user(user)
+        return Wizard.create({"name": "Preferences key", **values})
+
+    def test_preferences_key_of_an_admin_is_capped(self):
+        admin = self.env.ref("base.user_admin")
+        Wizard = self.env["res.users.apikeys.description"].with_user(admin)
+        offered = [
+            value for value, _label in Wizard.fields_get(["duration"])["duration"]["selection"]
+        ]
+        self.assertEqual(offered, ["1", "7", "30", "90", "-1"])  # no "Persistent Key"
+        with self.ui_request():
+            for values, error in (
+                ({"duration": "0"}, "needs an expiry date"),  # Persistent Key
+                ({"duration": "365"}, "at most 90 days"),
+                ({"duration": "-1", "expiration_date": False}, "needs an expiry date"),
+                ({"duration": "-1", "expiration_date": self.in_days(91)}, "at most 90 days"),
+            ):
+                with self.subTest(values=values), self.assertRaisesRegex(ValidationError, error):
+                    self.preferences_wizard(admin, **values)
+            # the button checks again (users may not write the form; code may)
+            wizard = self.preferences_wizard(admin, duration="30")
+            wizard.sudo().write({"duration": "-1", "expiration_date": self.in_days(400)})
+            with self.assertRaisesRegex(ValidationError, "at most 90 days"):
+                wizard.make_key()
+            self.assertFalse(self.Keys.search([("user_id", "=", admin.id)]))
+            # what the cap allows works, and expires
+            key = self.preferences_wizard(admin, duration="90").make_key()["context"]["default_key"]
+        record = self.key_record(key)
+        self.assertEqual(record.user_id, admin)
+        self.assertTrue(record.expiration_date)
+        self.assertLessEqual(record.expiration_date, self.in_days(90))
+        self.assertEqual(self.status(key), 200)
+
+    def test_preferences_wizard_follows_the_lifetime_setting(self):
+        admin = self.env.ref("base.user_admin")
+        self.env["ir.config_parameter"].set_param("my_oauth_provider.max_key_days", "7")
+        Wizard = self.env["res.users.apikeys.description"].with_user(admin)
+        offered = [
+            value for value, _label in Wizard.fields_get(["duration"])["duration"]["selection"]
+        ]
+        self.assertEqual(offered, ["1", "7", "-1"])
+        with self.ui_request(), self.assertRaisesRegex(ValidationError, "at most 7 days"):
+            self.preferences_wizard(admin, duration="30")
+        # the form warns as soon as the date is picked
+        form = Wizard.new({"name": "x", "duration": "-1", "expiration_date": self.in_days(8)})
+        warning = form._onchange_expiration_date()
+        self.assertIn("at most 7 days", warning["warning"]["message"])
+        form = Wizard.new({"name": "x", "duration": "-1", "expiration_date": self.in_days(6)})
+        self.assertFalse(form._onchange_expiration_date())
 
     def test_non_admin_cannot_mint_for_others(self):
         with self.assertRaises(AccessError):

@@ -69,6 +69,13 @@ def _write_limit(value):
         return 30
 
 
+def _yes_no(value):
+    """my_api.refuse_keys_without_expiry (new with its table row): on
+    unless the text says no."""
+    word = str(value or "").strip().lower()
+    return word not in ("false", "0", "no", "off")
+
+
 def _positive_int(value):
     text = str(value or "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else 90
@@ -80,6 +87,7 @@ OLD_READERS = {
         "max_page_size": _digits(200, positive=True),
         "count_limit": _digits(10000, positive=False),
         "apikey_cache_ttl": _lenient(30, 0),
+        "refuse_keys_without_expiry": _yes_no,
         "rate_limit": lambda value: int(value or 600),
         "rate_limit_window": lambda value: max(1, int(value or 60)),
         "rate_limit_anonymous": _lenient(60, 0),
@@ -168,6 +176,17 @@ def test_every_setting_reads_any_text_as_its_reader_did(value):
     for addon, name in CASES:
         setting = TABLES[addon][name]
         assert outcome(setting.parse, value) == outcome(OLD_READERS[addon][name], value), name
+
+
+def test_refuse_keys_without_expiry_reads_yes_and_no():
+    refuse = TABLES["my_api"]["refuse_keys_without_expiry"]
+    for value in ("True", "true", " 1 ", "yes", "ON"):
+        assert refuse.parse(value) is True
+    for value in ("False", "false", "0", " no ", "Off"):
+        assert refuse.parse(value) is False
+    # unset or unreadable: on, as a new database has it
+    for value in (None, False, "", " ", "perhaps", "2"):
+        assert refuse.parse(value) is True
 
 
 def test_refresh_family_days_falls_back_on_garbage():
