@@ -80,8 +80,9 @@ print('SEEDED', env['sale.order'].search_count([]))
 
 KEY = """
 import datetime  # the key expires: /api/v1 refuses keys without expiry
+expiry = datetime.datetime.now() + datetime.timedelta(days=1)
 admin = env.ref('base.user_admin')
-print('KEY=' + env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', datetime.datetime.now() + datetime.timedelta(days=1)))
+print('KEY=' + env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', expiry))
 print('SECRET=' + env['ir.config_parameter'].sudo().get_param('database.secret'))
 env.cr.commit()
 """

@@ -29,13 +29,14 @@ from common import (
 
 SETUP = """
 import datetime  # the key expires: /api/v1 refuses keys without expiry
+expiry = datetime.datetime.now() + datetime.timedelta(days=1)
 env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
 admin = env.ref('base.user_admin')
 client = env['oauth.client'].create({'name': 'bench', 'allow_authorization_code': False,
     'allow_client_credentials': True, 'user_id': admin.id,
     'scope': 'orders:read partners:read'})
 secret = client.action_generate_secret()['context']['default_secret']
-key = env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', datetime.datetime.now() + datetime.timedelta(days=1))
+key = env['res.users.apikeys'].with_user(admin).sudo()._generate(None, 'bench', expiry)
 print('CLIENT=' + client.identifier)
 print('SECRET=' + secret)
 print('KEY=' + key)
