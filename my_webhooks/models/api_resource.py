@@ -61,8 +61,19 @@ class ApiResource(models.AbstractModel):
                                     "data": {
                                         "type": "object",
                                         "description": "The record's payload fields at the "
-                                        "time of the change; relations as {id, name}.",
-                                        "properties": {"id": {"type": "integer"}},
+                                        "time of the change; relations as {id, name}. "
+                                        "company: the record's company, where its model has "
+                                        "one (null when the record is shared).",
+                                        "properties": {
+                                            "id": {"type": "integer"},
+                                            "company": {
+                                                "type": ["object", "null"],
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                },
+                                            },
+                                        },
                                     },
                                 },
                             }

@@ -566,6 +566,16 @@ class WebhookEndpoint(models.Model):
                     row[name] = value[name]
             return rows
 
+    @api.model
+    def _company_field(self, records):
+        """The company field of `records`' model (`company_id`, a many2one to
+        res.company), or None: a payload says whose books its record is in,
+        whatever fields the endpoint reads."""
+        field = records._fields.get("company_id")
+        if field is None or field.type != "many2one" or field.comodel_name != "res.company":
+            return None
+        return "company_id"
+
     def _serialize(self, records):
         """`data` of each record the owner may read, in order: {field: value},
         relations as {id, name}; fields the owner may not read are left out."""
@@ -580,6 +590,7 @@ class WebhookEndpoint(models.Model):
             if name in model_fields and records._has_field_access(model_fields[name], "read")
         ]
         rows = self._read_rows(records, names)
+        company_field = self._company_field(records)
         result = []
         for record, row in zip(records, rows, strict=True):
             # sudo: names as Odoo renders a many2one, for records the reader may read
@@ -600,6 +611,10 @@ class WebhookEndpoint(models.Model):
                 elif field.type == "binary":
                     value = value.decode() if isinstance(value, bytes) else value
                 data[name] = value
+            if company_field:
+                # sudo: the name, as for the record's own name above
+                company = record.sudo()[company_field]
+                data["company"] = {"id": company.id, "name": company.name} if company else None
             result.append(data)
         return result
 
