@@ -5,8 +5,12 @@ A descriptor is a plain dict made from a resource declaration (see
 document can be checked by tests/unit with openapi-spec-validator.
 """
 
+from .companies import DOCUMENT_PATTERN as COMPANY_PATTERN
+from .companies import HEADER as COMPANY_HEADER
+from .companies import MAX_COMPANIES
 from .errors import DEFAULT_CODES
 from .schema import INT4_MAX, SPAN_PATTERN, json_schema
+from .timestamps import TIMEZONE_HEADER, TIMEZONE_MAX_LENGTH, TIMEZONE_PATTERN
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
 API_VERSION = "1.0.0"
@@ -19,6 +23,21 @@ ID_PATTERN = "[1-9][0-9]*"
 REF_PATTERN = "ref:[^/\\x00]+"
 XID_PATTERN = "xid:[^./\\x00]+\\.[^/\\x00]+"
 CURSOR_PATTERN = "[A-Za-z0-9_-]{0,2048}"  # empty: the first page
+# The request headers every authenticated operation reads (ir.http's
+# _api_request_context), as components/parameters names.
+REQUEST_SCOPE_PARAMETERS = ("XOdooCompany", "XOdooTimezone")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+COMPANIES_AND_TIMEZONES = (
+    f"Companies: a request works in the companies of its {COMPANY_HEADER} header "
+    f"({COMPANY_HEADER}: 1,3; the first one current: creates go there), each one of "
+    "yours (403 otherwise); without it in your current company only. Rows carry their "
+    "company; lists filter on company_id within the selection. Timezone: "
+    f"{TIMEZONE_HEADER} (an IANA name such as Asia/Dubai; 400 if unknown), else your "
+    "user's timezone, else UTC. A date alone in a timestamp filter (date_from=2026-02-01) "
+    "is that whole day in the request's timezone; a timestamp with its offset is that "
+    "exact instant; date fields (an invoice's invoice_date) are days and never shift. "
+    "Answers give timestamps in UTC with Z; GET /me shows the companies and timezone."
+)
 
 
 def ident_pattern(external_ref):
@@ -159,8 +178,9 @@ def _components_base():
                 "in": "query",
                 "description": "Only records changed at or after this time (to the second): "
                 "an ISO 8601 timestamp with its UTC offset (2026-01-31T06:00:00Z; one without "
-                "offset is refused), or a date alone for the start of that day (UTC). Answers "
-                "give every timestamp in UTC with Z.",
+                "offset is refused), or a date alone for the start of that day in the "
+                "request's timezone (X-Odoo-Timezone). Answers give every timestamp in UTC "
+                "with Z.",
                 "schema": {"type": "string", "pattern": f"^{SPAN_PATTERN}$"},
             },
             "IdempotencyKey": {
@@ -169,6 +189,28 @@ def _components_base():
                 "description": "Replays the stored answer of a request with the same key "
                 "and body (24 h); 409 while it runs; 422 with another body",
                 "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+            },
+            "XOdooCompany": {
+                "name": COMPANY_HEADER,
+                "in": "header",
+                "description": "The companies this request works in, company ids separated "
+                f"by commas (at most {MAX_COMPANIES}, each up to {INT4_MAX}), the first one "
+                "current (creates go there): each must be one of yours, 403 otherwise. "
+                "Default: your current company only",
+                "schema": {"type": "string", "pattern": COMPANY_PATTERN, "example": "1,3"},
+            },
+            "XOdooTimezone": {
+                "name": TIMEZONE_HEADER,
+                "in": "header",
+                "description": "The IANA timezone in which a date alone is a whole day "
+                "(date_from=2026-02-01); 400 for a name of no known zone. Default: your "
+                "user's timezone, else UTC",
+                "schema": {
+                    "type": "string",
+                    "maxLength": TIMEZONE_MAX_LENGTH,
+                    "pattern": TIMEZONE_PATTERN,
+                    "example": "Asia/Dubai",
+                },
             },
             "IfMatch": {
                 "name": "If-Match",
@@ -444,6 +486,21 @@ def _batch_schemas(schema_name, desc):
     return {**variants, f"{schema_name}Batch": body}
 
 
+def _add_request_scope(paths):
+    """Declare the company and timezone headers on every authenticated
+    operation (those with a security requirement: every route of
+    auth="api_v1"), those of the sibling addons included."""
+    refs = [{"$ref": f"#/components/parameters/{name}"} for name in REQUEST_SCOPE_PARAMETERS]
+    for item in paths.values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not operation or not operation.get("security", True):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            declared = {param.get("$ref") for param in parameters}
+            parameters.extend(ref for ref in refs if ref["$ref"] not in declared)
+
+
 def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None, webhooks=None):
     """The OpenAPI 3.1 document (a dict) for these resource descriptors."""
     components = _components_base()
@@ -467,6 +524,7 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
         components["schemas"].update(schemas)
         components["parameters"].update(parameters)
     paths.update(extra_paths or {})
+    _add_request_scope(paths)
     security_schemes = {
         "bearerApiKey": {
             "type": "http",
@@ -498,7 +556,8 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
             "version": API_VERSION,
             "description": "Errors always use the envelope "
             '{"error": {"code", "message", "details", "request_id"}} with the matching '
-            "HTTP status. Every response carries X-Request-Id and RateLimit-* headers.",
+            "HTTP status. Every response carries X-Request-Id and RateLimit-* headers. "
+            + COMPANIES_AND_TIMEZONES,
         },
         "servers": [{"url": f"{base_url}/api/v1"}],
         "paths": paths,

@@ -9,8 +9,10 @@ The policy, for request bodies and query parameters alike:
   an offset is refused rather than read as UTC: guessing its zone would
   shift the data silently by hours whenever the guess is wrong.
 - A date alone (`2026-01-31`), where a filter takes one, stands for the
-  whole of that day in the request's timezone, from its first instant to
-  the first instant of the next day.
+  whole of that day in the request's timezone (`X-Odoo-Timezone`, else
+  the user's, else UTC: see parse_timezone), from its first instant to
+  the first instant of the next day. A date field (an invoice's date) is
+  a day already and is compared as such, in no timezone.
 - Years 1900 to 9999 only, offsets -12:00 to +14:00 (every zone on earth):
   anything else is a typo or garbage, and Odoo's string conversions do not
   survive years before 1000.
@@ -20,9 +22,12 @@ Pure Python (no Odoo import), so that tests/unit checks it on its own.
 """
 
 import datetime
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
+
+import pytz
 
 UTC = datetime.timezone.utc
 MIN_TIMESTAMP = datetime.datetime(1900, 1, 1)
@@ -39,6 +44,12 @@ _TIMESTAMP_RE = re.compile(
     re.ASCII,
 )
 _ONE_SECOND = datetime.timedelta(seconds=1)
+TIMEZONE_HEADER = "X-Odoo-Timezone"
+TIMEZONE_MAX_LENGTH = 64
+# Every IANA name has this form (Area/Location[/Sublocation], EST5EDT,
+# Etc/GMT+4): what the OpenAPI document declares of the header.
+TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]{0,29}(?:/[A-Za-z0-9_+\-]{1,30}){0,2}$"
+_TIMEZONE_RE = re.compile(TIMEZONE_PATTERN.strip("^$"), re.ASCII)
 
 
 class TimestampError(ValueError):
@@ -179,6 +190,36 @@ def parse_span(text, tz="UTC"):
     except OverflowError:
         end = None
     return Span(moment, end)
+
+
+@functools.cache
+def _known_timezones():
+    """The names both Odoo (pytz: a context `tz` outside them is UTC to
+    `_read_group`) and the standard library (day_span) know."""
+    return frozenset(pytz.all_timezones_set & zoneinfo.available_timezones())
+
+
+def parse_timezone(text):
+    """`text` as an IANA timezone name (exactly as the database spells it:
+    `Asia/Dubai`), or a TimestampError: invalid_format for what is no
+    timezone name at all, not_found for a well-formed name of no zone
+    (`Mars/Olympus`)."""
+    if (
+        not isinstance(text, str)
+        or len(text) > TIMEZONE_MAX_LENGTH
+        or not _TIMEZONE_RE.fullmatch(text)
+    ):
+        raise _format_error("an IANA timezone name, e.g. Asia/Dubai or UTC")
+    if text not in _known_timezones():
+        raise TimestampError(
+            "not_found", f"names no known timezone ({text}); use an IANA name, e.g. Asia/Dubai"
+        )
+    return text
+
+
+def is_timezone(text):
+    """Whether `text` is a timezone parse_timezone accepts."""
+    return isinstance(text, str) and text in _known_timezones()
 
 
 def format_timestamp(value, precise=False):

@@ -20,6 +20,15 @@ as class attributes, what the API exposes of one Odoo model:
 - `_api_action_schemas`: action name -> schema of the JSON body it takes
   (optional: an action without one takes no body, the method only the
   record; one with a schema gets the validated body, `{}` when none came).
+- `_api_company_field`: the model's company field (`company_id` by default;
+  None for none). Where the model has it, the framework adds, without a
+  word of the resource: `company` {id, name} to every row and the read
+  schema, a `company_id` filter to the list, and `company_id` to the create
+  body (see "Companies" below).
+
+Companies: a request works in the companies of its `X-Odoo-Company`
+header, else in the user's current one (ir.http._api_request_context puts
+them in the context, `allowed_company_ids`, where record rules find them).
 
 Routes, validation and the OpenAPI document are derived from these. A
 resource implements only `_api_render` (and `_api_prepare_*` to turn a
@@ -31,6 +40,7 @@ the authenticated user: access rights and record rules apply, and refusals
 become 403.
 """
 
+import copy
 import datetime
 import hashlib
 import json
@@ -122,6 +132,20 @@ def resource_paths(declarations):
     return paths
 
 
+COMPANY_REF = s.Object(
+    {"id": s.Field("integer"), "name": s.Field("string")},
+    nullable=True,
+    read_only=True,
+    description="The record's company; null for a record shared by every company",
+)
+COMPANY_ID_IN = s.Id(
+    description="The company to create in, one of the request's (X-Odoo-Company; 403 "
+    "for another). Default: the current company (the first of X-Odoo-Company, else "
+    "yours) where the record belongs to one; none for those Odoo shares between "
+    "companies (partners, products)",
+)
+
+
 def orm_values(body):
     """A validated body as ORM values: JSON null clears the field."""
     return {key: (value if value is not None else False) for key, value in body.items()}
@@ -146,6 +170,7 @@ class ApiResource(models.AbstractModel):
     _api_actions = {}
     _api_action_schemas = {}
     _api_list_fields = ()  # columns fetched by the list query itself
+    _api_company_field = "company_id"
 
     # ------------------------------------------------------------ registry
     def _register_hook(self):
@@ -209,11 +234,13 @@ class ApiResource(models.AbstractModel):
             "title": title[:-1] if title.endswith("s") else title,
             "description": self._api_description or self._api_path,
             "operations": list(self._api_operations),
-            "filters": {name: spec for name, (spec, _builder) in self._api_filters.items()},
+            "filters": {name: spec for name, (spec, _builder) in self._api_list_filters().items()},
             "orders": list(self._api_orders),
             "default_order": self._api_default_order,
-            "read_schema": self._api_read_schema,
-            "create_schema": self._api_create_schema if "create" in self._api_operations else None,
+            "read_schema": self._api_row_schema(),
+            "create_schema": self._api_create_body_schema()
+            if "create" in self._api_operations
+            else None,
             "update_schema": self._api_update_schema if "update" in self._api_operations else None,
             "actions": sorted(self._api_actions),
             "action_schemas": {
@@ -382,7 +409,7 @@ class ApiResource(models.AbstractModel):
             "order",
             "updated_since",
             "count",
-            *self._api_filters,
+            *self._api_list_filters(),
         }
         unknown = sorted(set(args) - allowed)
         if unknown:
@@ -427,7 +454,7 @@ class ApiResource(models.AbstractModel):
                 timestamps.parse_span, args["updated_since"], "updated_since", self._api_timezone()
             )
             domain.append(("write_date", ">=", span.start))
-        for name, (spec, builder) in self._api_filters.items():
+        for name, (spec, builder) in self._api_list_filters().items():
             if name not in args:
                 continue
             value = _coerce_query_value(args[name], spec, name, self._api_timezone())
@@ -438,8 +465,10 @@ class ApiResource(models.AbstractModel):
     @api.model
     def _api_timezone(self):
         """The IANA timezone in which a date alone (`date_to=2026-01-31`)
-        means a whole day. UTC until requests can name theirs."""
-        return "UTC"
+        means a whole day: the request's (`tz` of the context, see
+        ir.http._api_request_context), UTC when it names none Odoo knows."""
+        tz = self.env.context.get("tz")
+        return tz if timestamps.is_timezone(tz) else "UTC"
 
     @api.model
     def _api_base_domain(self):
@@ -506,7 +535,7 @@ class ApiResource(models.AbstractModel):
             last = page[-1]
             value = _cursor_text(records._fields[field_name], last[field_name])
             pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
-        return self._api_render(page), pagination
+        return self._api_rows(page), pagination
 
     @api.model
     def _api_count(self, records, domain, params, exact=False):
@@ -525,7 +554,7 @@ class ApiResource(models.AbstractModel):
     def _api_get(self, ident):
         self._api_check_operation("get")
         record = self._api_resolve(ident)
-        return self._api_render(record, detail=True)[0]
+        return self._api_rows(record, detail=True)[0]
 
     # -------------------------------------------------------------- create
     @api.model
@@ -619,16 +648,21 @@ class ApiResource(models.AbstractModel):
         this sequence."""
         self._api_check_operation("create")
         self._api_before_write("create")
-        self._api_validate(body, self._api_create_schema)
+        self._api_validate(body, self._api_create_body_schema())
+        body, company = self._api_pop_company(body)
         self._api_check_body(body)
         # who may not create learns nothing of which references exist
         self._api_records().check_access("create")
         existing = self._api_find_existing(body)
         if existing:
             return existing, False
-        values = self._api_prepare_create(body)
-        record = self._api_records().create(values)
-        self._api_after_write(record, body, created=True)
+        # in the company the body names, its defaults (warehouse, journal) included
+        resource = self.with_company(company) if company else self
+        values = resource._api_prepare_create(body)
+        if company:
+            values[self._api_company_fname()] = company.id
+        record = resource._api_records().create(values)
+        resource._api_after_write(record, body, created=True)
         return record, True
 
     @api.model
@@ -683,7 +717,7 @@ class ApiResource(models.AbstractModel):
     def _api_check_precondition(self, record, if_match):
         if if_match is None or if_match.strip() == "*":
             return
-        current = self._api_etag(self._api_render(record, detail=True)[0])
+        current = self._api_etag(self._api_rows(record, detail=True)[0])
         candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
         if current not in candidates:
             raise ApiError(
@@ -725,6 +759,102 @@ class ApiResource(models.AbstractModel):
         else:
             getattr(self, method)(record)
         return record
+
+    # ----------------------------------------------------------- companies
+    @api.model
+    def _api_company_fname(self):
+        """The model's company field (a many2one to res.company), or None."""
+        name = self._api_company_field
+        field = name and self._api_records()._fields.get(name)
+        if field is None or field.type != "many2one" or field.comodel_name != "res.company":
+            return None
+        return name
+
+    @api.model
+    def _api_list_filters(self):
+        """`_api_filters`, and `company_id` where the model has a company."""
+        filters = dict(self._api_filters)
+        fname = self._api_company_fname()
+        if fname and "company_id" not in filters:
+            spec = s.Id(
+                description="Only the records of this company, one of the request's "
+                "(X-Odoo-Company, default: your current company); 403 for another"
+            )
+            filters["company_id"] = (spec, self._api_company_filter)
+        return filters
+
+    @api.model
+    def _api_company_filter(self, company_id):
+        """The domain of `company_id=<id>`: one of the request's companies
+        (a filter never widens what the request works in)."""
+        self._api_check_company(company_id, "company_id")
+        return [(self._api_company_fname(), "=", company_id)]
+
+    @api.model
+    def _api_check_company(self, company_id, name):
+        """403 unless `company_id` is one of the request's companies."""
+        if company_id not in self.env.companies.ids:
+            raise ApiError(
+                403,
+                f"{name}: company {company_id} is not among the companies of this request "
+                f"({', '.join(map(str, self.env.companies.ids))}); select it with "
+                "X-Odoo-Company",
+                "forbidden",
+                [{"field": name, "issue": "forbidden_company"}],
+            )
+
+    @api.model
+    def _api_row_schema(self):
+        """The read schema of the rows answered: `_api_read_schema`, with
+        `company` where the model has a company."""
+        spec = self._api_read_schema
+        if spec is None or not self._api_company_fname() or "company" in spec.properties:
+            return spec
+        spec = copy.copy(spec)
+        spec.properties = {**spec.properties, "company": COMPANY_REF}
+        return spec
+
+    @api.model
+    def _api_create_body_schema(self):
+        """The create body: `_api_create_schema`, with `company_id` where
+        the model has a company."""
+        spec = self._api_create_schema
+        if spec is None or not self._api_company_fname() or "company_id" in spec.properties:
+            return spec
+        spec = copy.copy(spec)
+        spec.properties = {**spec.properties, "company_id": COMPANY_ID_IN}
+        return spec
+
+    @api.model
+    def _api_pop_company(self, body):
+        """(body without `company_id`, the company it names): the resource's
+        own steps never see the field. The company is checked to be one of
+        the request's; None when it names none, and the record goes where
+        Odoo puts it: the current company (the first selected) for records
+        that belong to one, none for those Odoo shares (partners, products)."""
+        if self._api_create_body_schema() is self._api_create_schema:
+            return body, None  # no company field, or the resource's own company_id
+        company_id = body.get("company_id")
+        body = {key: value for key, value in body.items() if key != "company_id"}
+        if company_id is None:
+            return body, None
+        self._api_check_company(company_id, "company_id")
+        return body, self.env["res.company"].browse(company_id)
+
+    @api.model
+    def _api_rows(self, records, detail=False):
+        """The rows answered for `records`: `_api_render`'s, each with its
+        `company` where the model has a company (names read in one go)."""
+        rows = self._api_render(records, detail=detail)
+        fname = self._api_company_fname()
+        if not fname or (rows and "company" in rows[0]):
+            return rows
+        companies = records[fname]
+        names = names_of(companies)
+        for record, row in zip(records, rows, strict=True):
+            company = record[fname]
+            row["company"] = {"id": company.id, "name": names[company.id]} if company else None
+        return rows
 
     # ------------------------------------------------------------- render
     @api.model

@@ -43,6 +43,9 @@ from ..core import (
     log_request,
     side_execute,
 )
+from ..lib import timestamps
+from ..lib.companies import HEADER as COMPANY_HEADER
+from ..lib.companies import CompanyHeaderError, parse_company_ids
 from ..lib.ratelimit import Usage, address_bucket, reset_after, tightest, window_start
 from ..settings import setting
 
@@ -146,6 +149,64 @@ class IrHttp(models.AbstractModel):
         if share:
             raise ApiError(403, "the REST API is open to internal users only", "forbidden")
         request.env["ir.http"]._api_count_request(credential, ctx)
+        request.update_context(**request.env["ir.http"]._api_request_context())
+
+    @api.model
+    def _api_request_context(self):
+        """The context keys of an authenticated request: its companies
+        (`allowed_company_ids`, as the web client's company switcher sets
+        them, the first one current) and its timezone (`tz`).
+
+        Companies: those of `X-Odoo-Company`, each one the user's (403
+        naming the others); without the header the user's current company
+        only, as the web client opens, never silently all of them (Odoo's
+        default when the context names none). Record rules read the
+        selection as `company_ids`, defaults as `env.company`.
+
+        Timezone: `X-Odoo-Timezone` (400 unless Odoo and Python both know
+        it), else the user's, else UTC. It is the timezone in which a date
+        alone means a whole day, and `_read_group` puts dates in buckets.
+        """
+        headers = request.httprequest.headers
+        user = self.env.user
+        raw = headers.get(COMPANY_HEADER)
+        if raw is None:
+            company_ids = [user.company_id.id]
+        else:
+            try:
+                company_ids = parse_company_ids(raw)
+            except CompanyHeaderError as exc:
+                raise ApiError(
+                    400,
+                    str(exc),
+                    "bad_request",
+                    [{"field": COMPANY_HEADER, "issue": "invalid_format"}],
+                ) from None
+            allowed = set(user._get_company_ids())
+            refused = [company_id for company_id in company_ids if company_id not in allowed]
+            if refused:
+                raise ApiError(
+                    403,
+                    f"{COMPANY_HEADER}: you may not work in company "
+                    f"{', '.join(map(str, refused))}; yours are "
+                    f"{', '.join(map(str, sorted(allowed)))}",
+                    "forbidden",
+                    [{"field": COMPANY_HEADER, "issue": "forbidden_company"}],
+                )
+        raw = headers.get(timestamps.TIMEZONE_HEADER)
+        if raw is None:
+            tz = user.tz if timestamps.is_timezone(user.tz) else "UTC"
+        else:
+            try:
+                tz = timestamps.parse_timezone(raw)
+            except timestamps.TimestampError as exc:
+                raise ApiError(
+                    400,
+                    f"{timestamps.TIMEZONE_HEADER} {exc}",
+                    "bad_request",
+                    [{"field": timestamps.TIMEZONE_HEADER, "issue": exc.issue}],
+                ) from None
+        return {"allowed_company_ids": company_ids, "tz": tz}
 
     @api.model
     @tools.ormcache("uid", "key_id")

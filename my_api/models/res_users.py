@@ -15,7 +15,14 @@ class ResUsers(models.Model):
             "login": user.login,
             "name": user.name,
             "email": user.email or None,
-            "company": {"id": user.company_id.id, "name": user.company_id.name},
+            # the request's current company (the first of X-Odoo-Company, else
+            # the user's), and every company the user may select
+            "company": {"id": self.env.company.id, "name": self.env.company.sudo().name},
+            "companies": [
+                {"id": company.id, "name": company.name}
+                for company in user.company_ids.sorted("id")
+            ],
+            "timezone": self.env["api.resource"]._api_timezone(),
             "auth_method": credential.method,
             "scopes": sorted(credential.scopes) if credential.scopes is not None else None,
             "key_expires_at": to_json_value(credential.expires_at)

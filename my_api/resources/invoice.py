@@ -77,11 +77,19 @@ class ApiResourceInvoice(models.AbstractModel):
             eq("invoice_origin"),
         ),
         "date_from": (
-            s.Field("string", format="date", description="Invoice date on or after (YYYY-MM-DD)"),
+            s.Field(
+                "string",
+                format="date",
+                description="Invoice date on or after (YYYY-MM-DD; a day, in no timezone)",
+            ),
             _date_from,
         ),
         "date_to": (
-            s.Field("string", format="date", description="Invoice date on or before (YYYY-MM-DD)"),
+            s.Field(
+                "string",
+                format="date",
+                description="Invoice date on or before (YYYY-MM-DD; a day, in no timezone)",
+            ),
             _date_to,
         ),
     }

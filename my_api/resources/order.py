@@ -10,7 +10,8 @@ TIMESTAMP_IN = (
     "With its UTC offset (Z or +HH:MM), which is honoured; a timestamp without one is refused."
 )
 DATE_FILTER = (
-    "A timestamp with its UTC offset, or a date alone for the whole day (UTC): "
+    "A timestamp with its UTC offset, or a date alone for the whole day in the request's "
+    "timezone (X-Odoo-Timezone, else yours, else UTC): "
     "date_from=2026-01-31&date_to=2026-01-31 is that day."
 )
 

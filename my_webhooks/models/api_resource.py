@@ -77,8 +77,19 @@ class ApiResource(models.AbstractModel):
                                         "type": "object",
                                         "description": "The record's payload fields at the "
                                         "time of the change; relations as {id, name}, a "
-                                        "picking's move_ids as StockMove rows.",
-                                        "properties": {"id": {"type": "integer"}},
+                                        "picking's move_ids as StockMove rows. "
+                                        "company: the record's company, where its model has "
+                                        "one (null when the record is shared).",
+                                        "properties": {
+                                            "id": {"type": "integer"},
+                                            "company": {
+                                                "type": ["object", "null"],
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                },
+                                            },
+                                        },
                                     },
                                 },
                             }

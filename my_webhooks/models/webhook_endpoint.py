@@ -589,6 +589,15 @@ class WebhookEndpoint(models.Model):
             lines[name] = {row["id"]: row for row in rows}
         return lines
 
+    def _company_field(self, records):
+        """The company field of `records`' model (`company_id`, a many2one to
+        res.company), or None: a payload says whose books its record is in,
+        whatever fields the endpoint reads."""
+        field = records._fields.get("company_id")
+        if field is None or field.type != "many2one" or field.comodel_name != "res.company":
+            return None
+        return "company_id"
+
     def _serialize(self, records):
         """`data` of each record the owner may read, in order: {field: value},
         relations as {id, name}; fields the owner may not read are left out."""
@@ -604,6 +613,7 @@ class WebhookEndpoint(models.Model):
         ]
         rows = self._read_rows(records, names)
         lines = self._line_rows(records, names)
+        company_field = self._company_field(records)
         result = []
         for record, row in zip(records, rows, strict=True):
             # sudo: names as Odoo renders a many2one, for records the reader may read
@@ -626,6 +636,10 @@ class WebhookEndpoint(models.Model):
                 elif field.type == "binary":
                     value = value.decode() if isinstance(value, bytes) else value
                 data[name] = value
+            if company_field:
+                # sudo: the name, as for the record's own name above
+                company = record.sudo()[company_field]
+                data["company"] = {"id": company.id, "name": company.name} if company else None
             result.append(data)
         return result
 

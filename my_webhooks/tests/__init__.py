@@ -1,3 +1,4 @@
+from . import test_webhook_company
 from . import test_webhook_endpoint
 from . import test_webhook_outbox
 from . import test_webhook_delivery

@@ -160,7 +160,13 @@ class TestEndpointSecurity(WebhookCase):
         partner = self.env["res.partner"].create({"name": "Owner rights", "signup_type": "reset"})
         data = json.loads(self.deliveries(endpoint).payload)["data"]
         self.assertEqual(
-            data, {"id": partner.id, "display_name": "Owner rights", "name": "Owner rights"}
+            data,
+            {
+                "id": partner.id,
+                "display_name": "Owner rights",
+                "name": "Owner rights",
+                "company": None,
+            },
         )
         # the same endpoint owned by an administrator sends it
         endpoint.user_id = self.admin
@@ -222,7 +228,10 @@ class TestEndpointSecurity(WebhookCase):
             partner = self.env["res.partner"].create({"name": "Computed", "city": "Ghent"})
         self.assertTrue(partner.exists())
         data = json.loads(self.deliveries(endpoint).payload)["data"]
-        self.assertEqual(data, {"id": partner.id, "display_name": "Computed", "name": "Computed"})
+        self.assertEqual(
+            data,
+            {"id": partner.id, "display_name": "Computed", "name": "Computed", "company": None},
+        )
 
     # ------------------------------------------------------- record rules
     def test_manager_cannot_patch_admin_endpoint(self):

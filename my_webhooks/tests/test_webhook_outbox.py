@@ -104,6 +104,7 @@ class TestWebhookOutbox(WebhookCase):
                 "name": "Child",
                 "parent_id": {"id": parent.id, "name": "Parent Co"},
                 "category_id": [{"id": category.id, "name": "VIP"}],
+                "company": None,  # a shared partner
             },
         )
 
