@@ -122,7 +122,7 @@ class ApiV1Controller(http.Controller):
             return json_response({"data": rows, "pagination": pagination})
         _authorize_write(resource, "create")
         record, created = resource._api_create(read_json_body())
-        data = resource._api_render(record, detail=True)[0]
+        data = resource._api_rows(record, detail=True)[0]
         headers = {"Location": f"{API_PREFIX}/{resource_path}/{record.id}"}
         return json_response({"data": data}, status=201 if created else 200, headers=headers)
 
@@ -148,9 +148,16 @@ class ApiV1Controller(http.Controller):
             data = resource._api_get(ident)
             return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
         _check_scope(resource, "write")
+        if method == "PUT":
+            record, created = resource._api_upsert(ident, read_json_body(), if_match)
+            data = resource._api_rows(record, detail=True)[0]
+            headers = {"ETag": resource._api_etag(data)}
+            if created:
+                headers["Location"] = f"{API_PREFIX}/{resource_path}/{record.id}"
+            return json_response({"data": data}, status=201 if created else 200, headers=headers)
         if method == "PATCH":
             record = resource._api_update(ident, read_json_body(), if_match)
-            data = resource._api_render(record, detail=True)[0]
+            data = resource._api_rows(record, detail=True)[0]
             return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
         resource._api_delete(ident, if_match)
         return json_response({"data": {"deleted": True}})
@@ -163,7 +170,7 @@ class ApiV1Controller(http.Controller):
         _authorize_write(resource, "action")
         read_json_body(required=False)
         record = resource._api_action(ident, action)
-        return json_response({"data": resource._api_render(record, detail=True)[0]})
+        return json_response({"data": resource._api_rows(record, detail=True)[0]})
 
     @http.route(
         [API_PREFIX, f"{API_PREFIX}/<path:_rest>"],

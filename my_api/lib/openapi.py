@@ -298,6 +298,28 @@ def _resource_paths(desc):
                 **_errors(*auth_errors, 404, 409, 412, 413, 415),
             },
         }
+    if desc.get("upsert"):
+        item["put"] = {
+            "operationId": f"upsert_{path}",
+            "summary": "Create or update the record an external id names",
+            "description": "The ident is xid:<module.name> (any other form is a 400). "
+            "Creates the record with that external id (201) or, when the id names "
+            "one, updates it with the fields of the body an update may change (200); "
+            "sending the same body again changes nothing. The module part of the "
+            "external id is yours: not the name of an Odoo module.",
+            "tags": [path],
+            "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
+            "security": _security(desc, "write"),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(f"{schema_name}Create")}},
+            },
+            "responses": {
+                "201": _ok("Created", _one(schema_name), ("Location", "ETag")),
+                "200": _ok("Updated", _one(schema_name), ("ETag",)),
+                **_errors(*auth_errors, 404, 409, 412, 413, 415, 422),
+            },
+        }
     if "delete" in ops:
         item["delete"] = {
             "operationId": f"delete_{path}",

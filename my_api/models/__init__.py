@@ -5,6 +5,7 @@ from . import (
     api_rate_limit,
     api_request_log,
     api_resource,
+    api_resource_xref,
     ir_http,
     res_config_settings,
     res_users,

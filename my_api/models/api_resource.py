@@ -498,7 +498,7 @@ class ApiResource(models.AbstractModel):
             last = page[-1]
             value = _cursor_text(records._fields[field_name], last[field_name])
             pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
-        return self._api_render(page), pagination
+        return self._api_rows(page), pagination
 
     @api.model
     def _api_count(self, records, domain, params, exact=False):
@@ -517,7 +517,7 @@ class ApiResource(models.AbstractModel):
     def _api_get(self, ident):
         self._api_check_operation("get")
         record = self._api_resolve(ident)
-        return self._api_render(record, detail=True)[0]
+        return self._api_rows(record, detail=True)[0]
 
     # -------------------------------------------------------------- create
     @api.model
@@ -675,7 +675,7 @@ class ApiResource(models.AbstractModel):
     def _api_check_precondition(self, record, if_match):
         if if_match is None or if_match.strip() == "*":
             return
-        current = self._api_etag(self._api_render(record, detail=True)[0])
+        current = self._api_etag(self._api_rows(record, detail=True)[0])
         candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
         if current not in candidates:
             raise ApiError(
@@ -784,6 +784,13 @@ class ApiResource(models.AbstractModel):
         return record
 
     # ------------------------------------------------------------- render
+    @api.model
+    def _api_rows(self, records, detail=False):
+        """The rows of `records` as the API answers them: `_api_render`'s,
+        with what the framework adds to every resource's (their `xid`: see
+        api_resource_xref.py). Every answer renders through this."""
+        return self._api_render(records, detail=detail)
+
     @api.model
     def _api_render(self, records, detail=False):
         """Return the JSON-ready dicts of `records` (one query per field group,

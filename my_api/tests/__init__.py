@@ -16,3 +16,4 @@ from . import test_resource_hooks
 from . import test_resource_paths
 from . import test_resources
 from . import test_timestamps
+from . import test_xref
