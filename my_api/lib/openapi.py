@@ -6,7 +6,7 @@ document can be checked by tests/unit with openapi-spec-validator.
 """
 
 from .errors import DEFAULT_CODES
-from .schema import INT4_MAX, SPAN_PATTERN, json_schema
+from .schema import INT4_MAX, SPAN_PATTERN, XID_NAME_PATTERN, json_schema
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
 API_VERSION = "1.0.0"
@@ -176,6 +176,14 @@ def _components_base():
                 "description": "ETag of the version you read; 412 if it changed since",
                 "schema": {"type": "string"},
             },
+            # PUT /<path>/{ident}: the record by external id only
+            "XidIdent": {
+                "name": "ident",
+                "in": "path",
+                "required": True,
+                "description": "xid:<module.name>, the module part yours (not an Odoo module)",
+                "schema": {"type": "string", "pattern": f"^xid:(?:{XID_NAME_PATTERN})$"},
+            },
         },
     }
 
@@ -308,7 +316,10 @@ def _resource_paths(desc):
             "sending the same body again changes nothing. The module part of the "
             "external id is yours: not the name of an Odoo module.",
             "tags": [path],
-            "parameters": [{"$ref": "#/components/parameters/IfMatch"}],
+            "parameters": [
+                {"$ref": "#/components/parameters/XidIdent"},
+                {"$ref": "#/components/parameters/IfMatch"},
+            ],
             "security": _security(desc, "write"),
             "requestBody": {
                 "required": True,

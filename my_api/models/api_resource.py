@@ -662,9 +662,14 @@ class ApiResource(models.AbstractModel):
         self._api_validate(body, self._api_update_schema, partial=True)
         self._api_check_precondition(record, if_match)
         self._api_check_body(body, record)
-        record.write(self._api_prepare_update(record, body))
+        self._api_write(record, self._api_prepare_update(record, body))
         self._api_after_write(record, body, created=False)
         return record
+
+    @api.model
+    def _api_write(self, record, values):
+        """Write the ORM `values` of an update to `record`."""
+        record.write(values)
 
     @api.model
     def _api_prepare_update(self, record, body):

@@ -421,14 +421,24 @@ class ApiResource(models.AbstractModel):
         self._api_validate(body, self._api_create_schema)
         update_fields = self._api_update_schema.properties
         changes = {key: value for key, value in body.items() if key in update_fields}
-        if _unchanged(record, self._api_prepare_update(record, dict(changes))):
-            # the same body again: nothing to write, and the record keeps
-            # its updated_at (a re-sync must not mark every record changed)
-            self._api_check_operation("update")
-            self._api_check_precondition(record, if_match)
-            return record, False
-        self._api_update(str(record.id), changes, if_match)
+        # the same body again writes nothing: the record keeps its
+        # updated_at (a re-sync must not mark every record changed)
+        self.with_context(api_write_changes_only=True)._api_update(
+            str(record.id), changes, if_match
+        )
         return record, False
+
+    @api.model
+    def _api_write(self, record, values):
+        if self.env.context.get("api_write_changes_only"):
+            values = {
+                name: value
+                for name, value in values.items()
+                if not _unchanged(record, {name: value})
+            }
+            if not values:
+                return
+        super()._api_write(record, values)
 
 
 def _unchanged(record, values):

@@ -331,11 +331,18 @@ class TestExternalIds(ApiCase):
         record_id = created.json()["data"]["id"]
         self.assertEqual(created.headers["Location"], f"/api/v1/partners/{record_id}")
         self.assertEqual(created.json()["data"]["xid"], "shopify.c_put")
+        # the same body again writes nothing: updated_at stays where it was
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = '2020-01-02 03:04:05' WHERE id = %s", [record_id]
+        )
+        self.env.invalidate_all()
         replay = self.api(
             "PUT", path, key=self.admin_key, body={"name": "Put one", "city": "Ghent"}
         )
         self.assertEqual(replay.status_code, 200, replay.text)
-        self.assertEqual(replay.json()["data"], created.json()["data"])
+        self.assertEqual(
+            replay.json()["data"], {**created.json()["data"], "updated_at": "2020-01-02T03:04:05Z"}
+        )
         updated = self.api("PUT", path, key=self.admin_key, body={"name": "Put two"})
         self.assertEqual(updated.status_code, 200, updated.text)
         self.assertEqual(updated.json()["data"]["id"], record_id)
