@@ -148,6 +148,13 @@ class ApiV1Controller(http.Controller):
             data = resource._api_get(ident)
             return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
         _check_scope(resource, "write")
+        if method == "PUT":
+            record, created = resource._api_upsert(ident, read_json_body(), if_match)
+            data = resource._api_rows(record, detail=True)[0]
+            headers = {"ETag": resource._api_etag(data)}
+            if created:
+                headers["Location"] = f"{API_PREFIX}/{resource_path}/{record.id}"
+            return json_response({"data": data}, status=201 if created else 200, headers=headers)
         if method == "PATCH":
             record = resource._api_update(ident, read_json_body(), if_match)
             data = resource._api_rows(record, detail=True)[0]

@@ -9,7 +9,7 @@ from .companies import DOCUMENT_PATTERN as COMPANY_PATTERN
 from .companies import HEADER as COMPANY_HEADER
 from .companies import MAX_COMPANIES
 from .errors import DEFAULT_CODES
-from .schema import INT4_MAX, SPAN_PATTERN, json_schema
+from .schema import INT4_MAX, SPAN_PATTERN, XID_NAME_PATTERN, json_schema
 from .timestamps import TIMEZONE_HEADER, TIMEZONE_MAX_LENGTH, TIMEZONE_PATTERN
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
@@ -218,6 +218,14 @@ def _components_base():
                 "description": "ETag of the version you read; 412 if it changed since",
                 "schema": {"type": "string"},
             },
+            # PUT /<path>/{ident}: the record by external id only
+            "XidIdent": {
+                "name": "ident",
+                "in": "path",
+                "required": True,
+                "description": "xid:<module.name>, the module part yours (not an Odoo module)",
+                "schema": {"type": "string", "pattern": f"^xid:(?:{XID_NAME_PATTERN})$"},
+            },
         },
     }
 
@@ -338,6 +346,31 @@ def _resource_paths(desc):
             "responses": {
                 "200": _ok("The changed record", _one(schema_name), ("ETag",)),
                 **_errors(*auth_errors, 404, 409, 412, 413, 415),
+            },
+        }
+    if desc.get("upsert"):
+        item["put"] = {
+            "operationId": f"upsert_{path}",
+            "summary": "Create or update the record an external id names",
+            "description": "The ident is xid:<module.name> (any other form is a 400). "
+            "Creates the record with that external id (201) or, when the id names "
+            "one, updates it with the fields of the body an update may change (200); "
+            "sending the same body again changes nothing. The module part of the "
+            "external id is yours: not the name of an Odoo module.",
+            "tags": [path],
+            "parameters": [
+                {"$ref": "#/components/parameters/XidIdent"},
+                {"$ref": "#/components/parameters/IfMatch"},
+            ],
+            "security": _security(desc, "write"),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(f"{schema_name}Create")}},
+            },
+            "responses": {
+                "201": _ok("Created", _one(schema_name), ("Location", "ETag")),
+                "200": _ok("Updated", _one(schema_name), ("ETag",)),
+                **_errors(*auth_errors, 404, 409, 412, 413, 415, 422),
             },
         }
     if "delete" in ops:

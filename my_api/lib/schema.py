@@ -86,6 +86,8 @@ class Field:
         format=None,
         read_only=False,
         example=None,
+        target=None,
+        ref_field=None,
     ):
         if type not in _TYPES:
             raise ValueError(f"unknown type {type!r}")
@@ -109,11 +111,33 @@ class Field:
         self.format = format
         self.read_only = read_only
         self.example = example
+        # a relation field of a body: the Odoo model it points to, whose
+        # record it names by id or by reference (see REFERENCE_PATTERN);
+        # `ref_field` is the field `ref:<value>` looks up, when the target's
+        # resource does not declare one (None: the resource's)
+        self.target = target
+        self.ref_field = ref_field
 
 
 def Id(**kwargs):
-    """A record id: a positive int4."""
+    """A record id: a positive int4. With `target` (a model name), a
+    relation field of a body that also names its record by reference:
+    `ref:<external reference>` or `xid:<module.name>` (see
+    api.resource's body references)."""
     return Field("integer", minimum=1, maximum=INT4_MAX, **kwargs)
+
+
+# A record named in a body by reference: `ref:` and the target's external
+# reference (1 to 256 characters, no control character), or `xid:` and an
+# external id `module.name` (a module is letters, digits and _, as Odoo's
+# module names are; a name is those and . - as ir.model.data's are).
+REFERENCE_MAX_LENGTH = 260
+REF_VALUE_PATTERN = "ref:[^\\x00-\\x1f\\x7f]{1,256}"
+XID_NAME_PATTERN = "[A-Za-z0-9_]{1,64}[.][A-Za-z0-9_.-]{1,190}"
+XID_VALUE_PATTERN = f"xid:{XID_NAME_PATTERN}"
+REFERENCE_PATTERN = f"{REF_VALUE_PATTERN}|{XID_VALUE_PATTERN}"
+_REFERENCE_RE = re.compile(REFERENCE_PATTERN)
+REFERENCE_HINT = "be an id, ref:<external reference> or xid:<module.name>"
 
 
 def Object(properties, **kwargs):
@@ -171,6 +195,8 @@ def validate(value, spec, partial=False, path="", read=False):
     read mode says: a response may omit what the caller cannot see).
     """
     errors = []
+    if spec.target is not None and isinstance(value, str):
+        return _reference_problems(value, path)
     if value is None:
         if not spec.nullable:
             errors.append(_issue(path, "invalid_type", f"{path or 'body'} must not be null"))
@@ -245,11 +271,34 @@ def validate(value, spec, partial=False, path="", read=False):
     return errors
 
 
+def _reference_problems(value, path):
+    """The problems of a reference string of a relation field (its form
+    only: whether it names a record is for the server to find)."""
+    label = path or "body"
+    if _BAD_TEXT.search(value):
+        return [
+            _issue(
+                path,
+                "invalid_character",
+                f"{label} must not contain NUL characters or lone surrogates",
+            )
+        ]
+    if len(value) > REFERENCE_MAX_LENGTH:
+        return [
+            _issue(path, "too_long", f"{label} must be at most {REFERENCE_MAX_LENGTH} characters")
+        ]
+    if not _REFERENCE_RE.fullmatch(value):
+        return [_issue(path, "invalid_format", f"{label} must {REFERENCE_HINT}")]
+    return []
+
+
 def normalize(value, spec):
     """Make the integers of a validated `value` that JSON wrote with a
     fraction (3.0) Python ints, in place in objects and arrays; return it."""
     if value is None:
         return value
+    if spec.target is not None and isinstance(value, str):
+        return value  # a reference, resolved to an id by the server
     if spec.type == "integer":
         return int(value)
     if spec.type == "array" and spec.items is not None:
@@ -310,6 +359,8 @@ def json_schema(spec, mode="read"):
         schema["enum"] = [*spec.enum, None]
     if spec.read_only and mode == "read":
         schema["readOnly"] = True
+    if spec.target is not None and mode == "write":
+        return _reference_schema(schema, spec)
     if spec.type == "array" and spec.items is not None:
         schema["items"] = json_schema(spec.items, mode)
     if spec.type == "object" and spec.properties:
@@ -324,6 +375,24 @@ def json_schema(spec, mode="read"):
         if mode == "write" and required:
             schema["required"] = required
     return schema
+
+
+def _reference_schema(schema, spec):
+    """A relation field of a body: an id or a reference string, as the
+    document's oneOf (the two never overlap: an integer is no string)."""
+    described = {key: schema.pop(key) for key in ("description", "example") if key in schema}
+    schema["type"] = "integer"
+    forms = [
+        schema,
+        {
+            "type": "string",
+            "maxLength": REFERENCE_MAX_LENGTH,
+            "pattern": f"^(?:{REFERENCE_PATTERN})$",
+        },
+    ]
+    if spec.nullable:
+        forms.append({"type": "null"})
+    return {**described, "oneOf": forms}
 
 
 def _input_bounds(spec, mode):

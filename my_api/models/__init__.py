@@ -6,6 +6,7 @@ from . import (
     api_request_log,
     api_resource,
     api_resource_batch,
+    api_resource_xref,
     ir_http,
     res_config_settings,
     res_users,

@@ -704,9 +704,14 @@ class ApiResource(models.AbstractModel):
         self._api_validate(body, self._api_update_schema, partial=True)
         self._api_check_precondition(record, if_match)
         self._api_check_body(body, record)
-        record.write(self._api_prepare_update(record, body))
+        self._api_write(record, self._api_prepare_update(record, body))
         self._api_after_write(record, body, created=False)
         return record
+
+    @api.model
+    def _api_write(self, record, values):
+        """Write the ORM `values` of an update to `record`."""
+        record.write(values)
 
     @api.model
     def _api_prepare_update(self, record, body):
@@ -843,8 +848,10 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_rows(self, records, detail=False):
-        """The rows answered for `records`: `_api_render`'s, each with its
-        `company` where the model has a company (names read in one go)."""
+        """The rows of `records` as the API answers them: `_api_render`'s,
+        each with its `company` where the model has a company (names read
+        in one go), and what api_resource_xref.py adds (their `xid`). Every
+        answer renders through this."""
         rows = self._api_render(records, detail=detail)
         fname = self._api_company_fname()
         if not fname or (rows and "company" in rows[0]):

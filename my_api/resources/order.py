@@ -1,7 +1,7 @@
 from odoo import Command, api, models
 from odoo.tools import SQL
 
-from ..core import ApiError, parse_datetime, validation_error
+from ..core import ApiError, parse_datetime
 from ..lib import schema as s
 from ..models.api_resource import eq, names_of, ref, since, until
 
@@ -64,7 +64,12 @@ ORDER_READ = s.Object(
 
 LINE_WRITE = s.Object(
     {
-        "product_id": s.Id(required=True),
+        "product_id": s.Id(
+            required=True,
+            target="product.product",
+            example="ref:SKU-1",
+            description="The product: its id, ref:<default_code> or xid:<module.name>",
+        ),
         "quantity": s.Field(
             "number", exclusive_minimum=0, maximum=s.MAX_QUANTITY, description="Default 1"
         ),
@@ -81,7 +86,12 @@ LINE_WRITE = s.Object(
 
 ORDER_CREATE = s.Object(
     {
-        "partner_id": s.Id(required=True, example=42),
+        "partner_id": s.Id(
+            required=True,
+            target="res.partner",
+            example=42,
+            description="The customer: its id, ref:<ref> or xid:<module.name>",
+        ),
         "external_ref": s.Field(
             "string",
             max_length=256,
@@ -235,16 +245,9 @@ class ApiResourceOrder(models.AbstractModel):
         return rows
 
     @api.model
-    def _api_check_exists(self, model, record_id, path):
-        record = self.env[model].browse(record_id).exists()
-        if not record:
-            raise validation_error(path, "not_found", f"{path} {record_id} does not exist")
-        record.check_access("read")
-        return record
-
-    @api.model
     def _api_prepare_create(self, body):
-        self._api_check_exists("res.partner", body["partner_id"], "partner_id")
+        # partner_id and product_id are ids of records the caller may read
+        # (resolved and checked with the body: see api_resource_xref.py)
         values = {"partner_id": body["partner_id"], "order_line": []}
         if body.get("external_ref"):
             values["client_order_ref"] = body["external_ref"]
@@ -252,10 +255,7 @@ class ApiResourceOrder(models.AbstractModel):
             values["date_order"] = _orm_datetime(body["date_order"], "date_order")
         if body.get("note"):
             values["note"] = body["note"]
-        for index, line in enumerate(body["lines"]):
-            self._api_check_exists(
-                "product.product", line["product_id"], f"lines[{index}].product_id"
-            )
+        for line in body["lines"]:
             line_values = {
                 "product_id": line["product_id"],
                 "product_uom_qty": line.get("quantity", 1),

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import Command, api, models
 
 from ..core import validation_error
 from ..lib import schema as s
@@ -9,14 +9,22 @@ from ..models.api_resource import eq, ilike, names_of, orm_values, ref
 EMAIL_PATTERN = "[^@\\x00]+@[^@\\x00]+"
 
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")}, nullable=True)
+TAG = s.Object({"id": s.Field("integer"), "name": s.Field("string")})
 
 PARTNER_READ = s.Object(
     {
         "id": s.Field("integer", read_only=True),
         "name": s.Field("string"),
         "is_company": s.Field("boolean"),
-        "parent": REF,
+        "parent": s.Object(
+            {"id": s.Field("integer"), "name": s.Field("string")},
+            nullable=True,
+            description="The company of a contact (null: a company or a lone contact)",
+        ),
         "ref": s.Field("string", nullable=True, description="Your reference for the partner"),
+        "category_id": s.Array(TAG, description="Tags (res.partner.category)"),
+        "customer_rank": s.Field("integer", description="Above 0: a customer"),
+        "supplier_rank": s.Field("integer", description="Above 0: a vendor"),
         "email": s.Field("string", nullable=True),
         "phone": s.Field("string", nullable=True),
         "street": s.Field("string", nullable=True),
@@ -35,8 +43,20 @@ def _write_schema(required_name):
         {
             "name": s.Field("string", required=required_name, max_length=256),
             "is_company": s.Field("boolean"),
-            "parent_id": s.Id(nullable=True, description="Company of a contact"),
+            "parent_id": s.Id(
+                nullable=True,
+                target="res.partner",
+                description="Company of a contact: its id, ref:<ref> or xid:<module.name>",
+            ),
             "ref": s.Field("string", max_length=256, nullable=True),
+            "category_id": s.Array(
+                s.Id(target="res.partner.category", ref_field="name"),
+                max_items=100,
+                description="All the tags (replaces them): ids, ref:<tag name> or "
+                "xid:<module.name>; [] removes every tag",
+            ),
+            "customer_rank": s.Field("integer", minimum=0, maximum=1000000),
+            "supplier_rank": s.Field("integer", minimum=0, maximum=1000000),
             "email": s.Field(
                 "string",
                 max_length=256,
@@ -83,6 +103,7 @@ class ApiResourcePartner(models.AbstractModel):
     @api.model
     def _api_render(self, records, detail=False):
         parent_names = names_of(records.parent_id)
+        tag_names = names_of(records.category_id)
         return [
             {
                 "id": partner.id,
@@ -90,6 +111,11 @@ class ApiResourcePartner(models.AbstractModel):
                 "is_company": partner.is_company,
                 "parent": ref(partner.parent_id, parent_names.get(partner.parent_id.id)),
                 "ref": partner.ref or None,
+                "category_id": [
+                    {"id": tag.id, "name": tag_names[tag.id]} for tag in partner.category_id
+                ],
+                "customer_rank": partner.customer_rank,
+                "supplier_rank": partner.supplier_rank,
                 "email": partner.email or None,
                 "phone": partner.phone or None,
                 "street": partner.street or None,
@@ -105,16 +131,13 @@ class ApiResourcePartner(models.AbstractModel):
 
     @api.model
     def _api_values(self, body):
+        # parent_id and category_id hold ids of records that exist, resolved
+        # and checked with the body (see api_resource_xref.py)
         values = orm_values(
-            {k: v for k, v in body.items() if k not in ("country_code", "parent_id")}
+            {k: v for k, v in body.items() if k not in ("country_code", "category_id")}
         )
-        if "parent_id" in body:
-            parent_id = body["parent_id"]
-            if parent_id and not self.env["res.partner"].browse(parent_id).exists():
-                raise validation_error(
-                    "parent_id", "not_found", f"parent_id {parent_id} does not exist"
-                )
-            values["parent_id"] = parent_id or False
+        if "category_id" in body:
+            values["category_id"] = [Command.set(body["category_id"])]
         if "country_code" in body:
             code = body["country_code"]
             country = code and self.env["res.country"].search([("code", "=ilike", code)], limit=1)

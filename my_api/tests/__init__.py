@@ -21,3 +21,4 @@ from . import test_resource_paths
 from . import test_resources
 from . import test_stock_levels
 from . import test_timestamps
+from . import test_xref

@@ -16,7 +16,11 @@ import json
 import schemathesis
 
 # issues of a 400's details that say "the request was well formed, but..."
-SEMANTIC_ISSUES = frozenset({"not_found", "invalid_cursor", "conflict", "already_exists"})
+SEMANTIC_ISSUES = frozenset(
+    # ambiguous: a ref: that two records share; reserved: an external id in
+    # the namespace of an Odoo module
+    {"not_found", "invalid_cursor", "conflict", "already_exists", "ambiguous", "reserved"}
+)
 # statuses that Schemathesis' own check accepts for schema-valid data
 ACCEPTED = frozenset({401, 403, 404, 409, 429})
 
