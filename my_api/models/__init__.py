@@ -5,6 +5,8 @@ from . import (
     api_rate_limit,
     api_request_log,
     api_resource,
+    api_resource_aggregate,
+    base,
     ir_http,
     res_config_settings,
     res_users,
