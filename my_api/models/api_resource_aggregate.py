@@ -62,10 +62,11 @@ def bucket_label(value, granularity):
 
 
 def split_terms(raw, name):
-    """The comma-separated terms of `group_by` or `measures`: each
-    stripped, none empty, none twice, at most MAX_TERMS."""
-    terms = [term.strip() for term in raw.split(",")]
-    if not raw.strip() or any(not term for term in terms):
+    """The comma-separated terms of `group_by` or `measures`: none empty,
+    none twice, at most MAX_TERMS (exactly as written: the document's
+    pattern admits no spaces)."""
+    terms = raw.split(",")
+    if any(not term for term in terms):
         raise validation_error(
             name, "empty", f"{name} holds an empty term; separate terms with single commas"
         )
