@@ -10,7 +10,9 @@ Odoo server on 127.0.0.1, then times, in one run and in interleaved rounds:
   default count limit), the same with count=exact, offset page near the end,
   cursor page near the end; and the first page with a session cookie;
 - Odoo's JSON-2 `search_read` (API key) and the web client's JSON-RPC
-  `search_read` (session) of the same fields, page and order.
+  `search_read` (session) of the same fields, page and order;
+- /api/v1/orders/aggregate by month and state (total and count) against
+  JSON-2 `formatted_read_group` of the same groups and aggregates.
 
 With `--cases batch` (or `orders,batch`), it also times POST
 /api/v1/partners/batch of 200 creates against JSON-2 `create` of the same
@@ -209,6 +211,24 @@ def main():
                 timeout=30,
             ),
         }
+        cases.update(
+            {
+                "api key, aggregate by month and state": lambda: bearer.get(
+                    f"{url}/api/v1/orders/aggregate?group_by=date_order:month,state"
+                    "&measures=amount_total:sum,count",
+                    timeout=30,
+                ),
+                "JSON-2 formatted_read_group (api key)": lambda: bearer.post(
+                    f"{url}/json/2/sale.order/formatted_read_group",
+                    json={
+                        "domain": [],
+                        "groupby": ["date_order:month", "state"],
+                        "aggregates": ["amount_total:sum", "__count"],
+                    },
+                    timeout=30,
+                ),
+            }
+        )
         samples = interleaved(cases, options.rounds)
         if "batch" in groups:
             batch_cases(url, bearer, options.rounds)
@@ -227,6 +247,14 @@ def main():
                 "cursor near end / first page",
                 ("api key, cursor near end", "api key, first page"),
                 1.3,
+            ),
+            (
+                "aggregate / JSON-2 formatted_read_group",
+                (
+                    "api key, aggregate by month and state",
+                    "JSON-2 formatted_read_group (api key)",
+                ),
+                1.1,
             ),
             (
                 "first page, count=exact / first page",

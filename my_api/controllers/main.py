@@ -136,6 +136,14 @@ class ApiV1Controller(http.Controller):
         _authorize_write(resource, "batch", body)
         return json_response({"data": resource._api_batch(body)})
 
+    @http.route(f"{API_PREFIX}/<string:resource_path>/aggregate", **API_ROUTE)
+    @api_endpoint
+    def aggregate(self, resource_path, **_params):
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        require_method(*resource._api_allowed_methods("aggregate"))
+        _check_scope(resource, "read")
+        return json_response(resource._api_aggregate_run(request.httprequest.args))
+
     @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **API_ROUTE)
     @api_endpoint
     def item(self, resource_path, ident, **_params):

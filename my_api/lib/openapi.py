@@ -421,6 +421,8 @@ def _resource_paths(desc):
             }
         }
     action_schemas = desc.get("action_schemas") or {}
+    if desc.get("aggregate"):
+        paths[f"/{path}/aggregate"] = _aggregate_path(desc, auth_errors)
     for action in desc["actions"]:
         operation = {
             "operationId": f"{action}_{path}",
@@ -471,6 +473,129 @@ def _resource_paths(desc):
 def _action_schema_name(desc, action):
     """`PickingValidate`: the body schema of the validate action of pickings."""
     return desc["title"] + "".join(part.capitalize() for part in action.split("_"))
+
+
+AGGREGATE_GRANULARITIES = ("day", "week", "month", "quarter", "year")
+AGGREGATE_FUNCTIONS = ("sum", "avg", "min", "max")
+AGGREGATE_MAX_TERMS = 10
+AGGREGATE_MAX_GROUPS = 1000
+BUCKETS = (
+    "Date buckets are labelled 2026-01-31 (day), 2026-W05 (ISO week, Monday first), "
+    "2026-01 (month), 2026-Q1 (quarter), 2026 (year); a datetime field is bucketed in the "
+    "request's timezone (reported as timezone), a date field is a day already and never "
+    "shifts."
+)
+
+
+def _terms_pattern(alternatives):
+    """A comma-separated list of 1 to AGGREGATE_MAX_TERMS terms, each one
+    of `alternatives` (regular expressions)."""
+    term = "(?:" + "|".join(alternatives) + ")"
+    return f"^{term}(?:,{term}){{0,{AGGREGATE_MAX_TERMS - 1}}}$"
+
+
+def _aggregate_path(desc, auth_errors):
+    """GET /<path>/aggregate: the groupable names and measures the
+    resource declares, the list's filters, and a row schema naming every
+    key a row can have."""
+    aggregate = desc["aggregate"]
+    granularity = "(?:" + "|".join(AGGREGATE_GRANULARITIES) + ")"
+    group_terms, row = [], {}
+    for name, info in sorted(aggregate["group_by"].items()):
+        if info["date"]:
+            group_terms.append(f"{name}:{granularity}")
+            for unit in AGGREGATE_GRANULARITIES:
+                row[f"{name}:{unit}"] = {"type": ["string", "null"]}
+        else:
+            group_terms.append(name)
+            if info["type"] == "many2one":
+                row[name] = {
+                    "type": ["object", "null"],
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                }
+            elif info["type"] == "boolean":
+                row[name] = {"type": "boolean"}
+            elif info["type"] == "integer":
+                row[name] = {"type": ["integer", "null"]}
+            else:
+                row[name] = {"type": ["string", "null"]}
+    measure_terms = ["count"]
+    for name, functions in aggregate["measures"].items():
+        measure_terms.append(f"{name}:(?:{'|'.join(functions)})")
+        for func in functions:
+            row[f"{name}:{func}"] = {"type": "number" if func == "sum" else ["number", "null"]}
+    row["count"] = {"type": "integer", "minimum": 0}
+    groupable = ", ".join(
+        f"{name} (with :granularity)" if info["date"] else name
+        for name, info in sorted(aggregate["group_by"].items())
+    )
+    params = [
+        {
+            "name": "group_by",
+            "in": "query",
+            "description": f"Comma-separated fields to group by: {groupable}. Date fields take "
+            f"a granularity: {', '.join(AGGREGATE_GRANULARITIES)} (date_field:month). Left out: "
+            "one row for all the matching records. " + BUCKETS,
+            "schema": {"type": "string", "pattern": _terms_pattern(group_terms)},
+        },
+        {
+            "name": "measures",
+            "in": "query",
+            "description": "Comma-separated measures: "
+            + ", ".join(
+                f"{name}:{'|'.join(functions)}" for name, functions in aggregate["measures"].items()
+            )
+            + (", " if aggregate["measures"] else "")
+            + "count (the number of records). Default: count. An empty sum is 0.",
+            "schema": {"type": "string", "pattern": _terms_pattern(measure_terms)},
+        },
+        {"$ref": "#/components/parameters/updated_since"},
+    ]
+    for name, spec in desc["filters"].items():
+        params.append({"name": name, "in": "query", "schema": json_schema(spec, "query")})
+    return {
+        "get": {
+            "operationId": f"aggregate_{desc['path']}",
+            "summary": f"Totals of {desc['description']} per group, for dashboards",
+            "description": "Grouped totals over the records the list gives for the same "
+            f"filters, with the caller's rights. At most {AGGREGATE_MAX_GROUPS:,} groups: "
+            "more is a 400 (too_many_groups); narrow with fewer group_by fields, a "
+            "coarser granularity "
+            "or filters. Rows come sorted by their groups. " + BUCKETS,
+            "tags": [desc["path"]],
+            "parameters": params,
+            "security": _security(desc, "read"),
+            "responses": {
+                "200": _ok(
+                    "One row per group",
+                    {
+                        "type": "object",
+                        "required": ["data", "group_by", "measures", "timezone"],
+                        "properties": {
+                            "data": {
+                                "type": "array",
+                                "maxItems": AGGREGATE_MAX_GROUPS,
+                                "items": {
+                                    "type": "object",
+                                    "properties": row,
+                                    "additionalProperties": False,
+                                },
+                            },
+                            "group_by": {"type": "array", "items": {"type": "string"}},
+                            "measures": {"type": "array", "items": {"type": "string"}},
+                            "timezone": {
+                                "type": "string",
+                                "description": "IANA timezone of the datetime buckets",
+                                "example": "Asia/Dubai",
+                            },
+                        },
+                    },
+                ),
+                **_errors(*auth_errors),
+            },
+        }
+    }
 
 
 def _batch_schemas(schema_name, desc):

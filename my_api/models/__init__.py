@@ -7,6 +7,8 @@ from . import (
     api_resource,
     api_resource_batch,
     api_resource_xref,
+    api_resource_aggregate,
+    base,
     ir_http,
     res_config_settings,
     res_users,

@@ -5,6 +5,8 @@ from ..lib import schema as s
 from ..models.api_resource import eq, names_of, ref
 
 MOVE_TYPES = ["out_invoice", "out_refund", "in_invoice", "in_refund"]
+CUSTOMER_TYPES = ["out_invoice", "out_refund"]
+VENDOR_TYPES = ["in_invoice", "in_refund"]
 STATES = ["draft", "posted", "cancel"]
 PAYMENT_STATES = [
     "not_paid",
@@ -50,6 +52,10 @@ INVOICE_READ = s.Object(
 )
 
 
+def _kind(value):
+    return [("move_type", "in", CUSTOMER_TYPES if value == "customer" else VENDOR_TYPES)]
+
+
 def _date_from(day):
     return [("invoice_date", ">=", day)]
 
@@ -71,6 +77,15 @@ class ApiResourceInvoice(models.AbstractModel):
         "state": (s.Field("string", enum=STATES), eq("state")),
         "payment_state": (s.Field("string", enum=PAYMENT_STATES), eq("payment_state")),
         "move_type": (s.Field("string", enum=MOVE_TYPES), eq("move_type")),
+        "kind": (
+            s.Field(
+                "string",
+                enum=["customer", "vendor"],
+                description="customer: invoices and credit notes sent (out_invoice, "
+                "out_refund); vendor: bills and refunds received (in_invoice, in_refund)",
+            ),
+            _kind,
+        ),
         "partner_id": (s.Id(), eq("partner_id")),
         "origin": (
             s.Field("string", max_length=256, description="e.g. the sale order name"),
@@ -92,6 +107,26 @@ class ApiResourceInvoice(models.AbstractModel):
             ),
             _date_to,
         ),
+    }
+    _api_aggregate = {
+        "group_by": {
+            "invoice_date": "invoice_date",
+            "invoice_date_due": "invoice_date_due",
+            "state": "state",
+            "move_type": "move_type",
+            "payment_state": "payment_state",
+            "partner": "partner_id",
+            "currency": "currency_id",
+            "journal": "journal_id",
+        },
+        "measures": {  # *_signed: in the company's currency, credit notes negative
+            "amount_total_signed": "amount_total_signed",
+            "amount_untaxed_signed": "amount_untaxed_signed",
+            "amount_tax_signed": "amount_tax_signed",
+            "amount_residual_signed": "amount_residual_signed",
+            "amount_total": "amount_total",
+            "amount_residual": "amount_residual",
+        },
     }
     _api_orders = {"id": "id", "updated_at": "write_date", "date": "date"}
     _api_default_order = "-id"

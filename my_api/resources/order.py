@@ -122,6 +122,10 @@ ORDER_UPDATE = s.Object(
 )
 
 
+def _quotation(value):
+    return [("state", "in" if value else "not in", ["draft", "sent"])]
+
+
 def _orm_datetime(value, name):
     """A body timestamp (validated by its schema: it has an offset) as the
     naive UTC datetime Odoo stores, to the second as Odoo keeps them."""
@@ -141,6 +145,14 @@ class ApiResourceOrder(models.AbstractModel):
         "state": (s.Field("string", enum=STATES), eq("state")),
         "partner_id": (s.Id(), eq("partner_id")),
         "external_ref": (s.Field("string", max_length=256), eq("client_order_ref")),
+        "quotation": (
+            s.Field(
+                "boolean",
+                description="true: quotations still open (draft or sent), the pipeline; "
+                "false: the others (confirmed or cancelled)",
+            ),
+            _quotation,
+        ),
         "date_from": (
             s.Field(
                 "string", format="date-time", description=f"Ordered at or after. {DATE_FILTER}"
@@ -153,6 +165,22 @@ class ApiResourceOrder(models.AbstractModel):
             ),
             until("date_order"),
         ),
+    }
+    _api_aggregate = {
+        "group_by": {
+            "date_order": "date_order",
+            "state": "state",
+            "partner": "partner_id",
+            "salesperson": "user_id",
+            "team": "team_id",
+            "currency": "currency_id",
+            "invoice_status": "invoice_status",
+        },
+        "measures": {
+            "amount_total": "amount_total",
+            "amount_untaxed": "amount_untaxed",
+            "amount_tax": "amount_tax",
+        },
     }
     _api_orders = {
         "date_order": "date_order",

@@ -163,6 +163,19 @@ class ApiResourcePicking(models.AbstractModel):
             until("scheduled_date"),
         ),
     }
+    # GET /pickings/aggregate: pickings per day, state, operation type...
+    _api_aggregate = {
+        "group_by": {
+            "scheduled_date": "scheduled_date",
+            "date_done": "date_done",
+            "state": "state",
+            "picking_type": "picking_type_id",
+            "partner": "partner_id",
+            "location": "location_id",
+            "location_dest": "location_dest_id",
+        },
+        "measures": {},
+    }
     _api_orders = {
         "scheduled_date": "scheduled_date",
         "id": "id",

@@ -55,6 +55,16 @@ class ApiResourceStock(models.AbstractModel):
             eq("location_id.warehouse_id"),
         ),
     }
+    _api_aggregate = {
+        "group_by": {"product": "product_id", "location": "location_id", "lot": "lot_id"},
+        # value: with stock_account (quantity x unit cost, in the company's
+        # currency), which sums it itself; left out without it
+        "measures": {
+            "quantity": "quantity",
+            "reserved_quantity": "reserved_quantity",
+            "value": ("value", ("sum",)),
+        },
+    }
     _api_orders = {"id": "id", "updated_at": "write_date"}
     _api_default_order = "id"
     _api_read_schema = STOCK_READ

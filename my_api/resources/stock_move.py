@@ -103,6 +103,18 @@ class ApiResourceStockMove(models.AbstractModel):
             until("date"),
         ),
     }
+    # GET /stock-moves/aggregate: what moved per day, product, location
+    # (the outflow that days of supply divides the on-hand quantity by)
+    _api_aggregate = {
+        "group_by": {
+            "date": "date",
+            "product": "product_id",
+            "location": "location_id",
+            "location_dest": "location_dest_id",
+            "picking_type": "picking_type_id",
+        },
+        "measures": {"quantity": "quantity", "demand": "product_uom_qty"},
+    }
     _api_orders = {"date": "date", "id": "id", "updated_at": "write_date"}
     _api_default_order = "-date"
     _api_read_schema = MOVE_READ

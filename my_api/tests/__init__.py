@@ -1,3 +1,4 @@
+from . import test_aggregate
 from . import test_auth
 from . import test_batch
 from . import test_body
