@@ -28,6 +28,10 @@ MAX_BATCH = 200
 # attempt, then fallback) or in another order could be seen (a write rate
 # limit counts calls on a connection of its own, say).
 PER_ITEM_HOOKS = ("_api_before_write", "_api_after_write")
+# body keys that _api_create handles itself before the body reaches the
+# steps the bulk path repeats (an external id to assign, a company within
+# the request's selection): a batch whose creates carry one goes item by item
+SINGLE_CREATE_KEYS = ("xid", "company_id")
 
 
 class BulkFallback(Exception):
@@ -43,7 +47,7 @@ class ApiResourceBatch(models.AbstractModel):
         self._api_check_operation("batch")
         self._api_batch_validate(body)
         items = body["items"]
-        if self._api_batch_bulk_allowed():
+        if self._api_batch_bulk_allowed() and not _has_single_create_keys(items):
             results = self._api_batch_try_bulk(items)
             if results is not None:
                 return results
@@ -265,3 +269,12 @@ class ApiResourceBatch(models.AbstractModel):
                 raise BulkFallback()
             self._api_check_committed_meanwhile(either)
         return found
+
+
+def _has_single_create_keys(items):
+    """Whether a create of `items` carries a key of SINGLE_CREATE_KEYS."""
+    return any(
+        item.get("op") == "create"
+        and any(key in item.get("data", {}) for key in SINGLE_CREATE_KEYS)
+        for item in items
+    )

@@ -383,7 +383,7 @@ class ApiResource(models.AbstractModel):
             )
         module, name = self._api_parse_new_xid(ident[4:], "ident")
         if not isinstance(body, dict):
-            self._api_validate(body, self._api_create_schema)  # the 400 it deserves
+            self._api_validate(body, self._api_create_body_schema())  # the 400 it deserves
         xid = body.pop("xid", None)
         if xid is not None and xid != f"{module}.{name}":
             raise validation_error(
@@ -418,7 +418,10 @@ class ApiResource(models.AbstractModel):
                 "conflict",
                 [{"field": "ident", "issue": "already_exists"}],
             )
-        self._api_validate(body, self._api_create_schema)
+        self._api_validate(body, self._api_create_body_schema())
+        # a company named must be one of the request's (403 otherwise); an
+        # update keeps the record in its company
+        body, _company = self._api_pop_company(body)
         update_fields = self._api_update_schema.properties
         changes = {key: value for key, value in body.items() if key in update_fields}
         # the same body again writes nothing: the record keeps its

@@ -9,6 +9,8 @@ returns; the API never shows a wizard: the body answers it, and a body that
 does not is a 409 saying what to send.
 """
 
+import copy
+
 from odoo import Command, api, models
 from odoo.tools import SQL
 
@@ -48,7 +50,10 @@ PICKING_READ = s.Object(
             description="The picking whose rest this one is",
         ),
         "move_count": s.Field("integer"),
-        "moves": s.Array(MOVE_READ, description="Detail only"),
+        # a copy: the moves of a picking are rendered as the stock-moves
+        # resource renders them, without what the framework adds to that
+        # resource's own rows (its xid, company)
+        "moves": s.Array(copy.deepcopy(MOVE_READ), description="Detail only"),
         "backorders": s.Array(
             REF, description="Detail only: pickings made of what this one left undone"
         ),

@@ -73,7 +73,26 @@ class TestResourceContract(ApiCase):
             }
         )
         invoice.action_post()
+        # a delivery of the stocked product, done: a picking with its moves,
+        # and a done stock move
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        delivery = cls.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": contact.id,
+                "move_ids": [Command.create({"product_id": stocked.id, "product_uom_qty": 1})],
+            }
+        )
+        delivery.action_confirm()
+        delivery.action_assign()
+        delivery.move_ids.quantity = 1
+        delivery.move_ids.picked = True
+        delivery.button_validate()
         cls.samples = {
+            "pickings": delivery,
+            "stock-moves": delivery.move_ids,
             "partners": contact,
             "products": stocked,
             "orders": cls.new_order(partner=contact, lines=2, client_order_ref="CONTRACT-O"),

@@ -583,7 +583,7 @@ class WebhookEndpoint(models.Model):
                 continue
             related = records[name]._filtered_access("read")
             try:
-                rows = renderer.with_env(related.env)._api_render(related)
+                rows = renderer.with_env(related.env)._api_rows(related)
             except AccessError:
                 continue
             lines[name] = {row["id"]: row for row in rows}

@@ -87,7 +87,7 @@ class TestWebhookPickingDone(WebhookCase):
         self.assertEqual(move["location"]["id"], self.warehouse.lot_stock_id.id)
         self.assertTrue(move["date"].endswith("Z"))
         # the rows of GET /api/v1/stock-moves
-        schema = self.env["api.resource.stock_move"]._api_read_schema
+        schema = self.env["api.resource.stock_move"]._api_row_schema()
         self.assertEqual(set(move), set(schema.properties))
 
     def test_the_owners_rights_read_the_moves(self):

@@ -34,7 +34,9 @@ user = env["res.users"].create({{
     "group_ids": [Command.set(groups)],
     "tz": False,
 }})
-key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "e2e companies", None)
+import datetime
+expiry = datetime.datetime.now() + datetime.timedelta(days=1)
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "e2e companies", expiry)
 customer = env["res.partner"].create({{"name": "e2e companies customer " + tag}})
 product = env["product.product"].create({{"name": "e2e companies product " + tag}})
 def order_in(company, **values):
