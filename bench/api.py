@@ -14,6 +14,10 @@ Odoo server on 127.0.0.1, then times, in one run and in interleaved rounds:
 - /api/v1/orders/aggregate by month and state (total and count) against
   JSON-2 `formatted_read_group` of the same groups and aggregates.
 
+With `--cases pickings`, it times a page of /api/v1/pickings against JSON-2
+`search_read` of the fields that page reads, on `--pickings` deliveries
+(bulk SQL copies of one real delivery and its move).
+
 With `--cases batch` (or `orders,batch`), it also times POST
 /api/v1/partners/batch of 200 creates against JSON-2 `create` of the same
 200 values (`--workers N` for prefork workers; a database without orders
@@ -80,6 +84,63 @@ env.cr.commit()
 print('SEEDED', env['sale.order'].search_count([]))
 """
 
+PICKING_FIELDS = [
+    "name",
+    "state",
+    "picking_type_id",
+    "partner_id",
+    "origin",
+    "scheduled_date",
+    "date_done",
+    "location_id",
+    "location_dest_id",
+    "backorder_id",
+    "move_ids",
+    "write_date",
+]
+
+SEED_PICKINGS = """
+env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
+cr = env.cr
+cr.execute("SELECT count(*) FROM stock_picking WHERE name LIKE 'BENCH/%%'")
+if not cr.fetchone()[0]:
+    partner = env['res.partner'].create({'name': 'Bench Consignee'})
+    product = env['product.product'].create({'name': 'Bench Goods', 'is_storable': True})
+    warehouse = env['stock.warehouse'].search([('company_id', '=', env.company.id)], limit=1)
+    template = env['stock.picking'].create({
+        'picking_type_id': warehouse.out_type_id.id, 'partner_id': partner.id,
+        'location_id': warehouse.lot_stock_id.id,
+        'location_dest_id': env.ref('stock.stock_location_customers').id,
+        'move_ids': [(0, 0, {'product_id': product.id, 'product_uom_qty': 3,
+                             'location_id': warehouse.lot_stock_id.id,
+                             'location_dest_id': env.ref('stock.stock_location_customers').id})],
+    })
+    template.action_confirm()
+    env.flush_all()
+    def columns(table, skip):
+        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                   "AND NOT (column_name = ANY(%s))", [table, skip])
+        return [row[0] for row in cr.fetchall()]
+    cols = columns('stock_picking', ['id', 'name', 'scheduled_date'])
+    col_sql = ', '.join('"%s"' % c for c in cols)
+    cr.execute(
+        'INSERT INTO stock_picking (name, scheduled_date, ' + col_sql + ') '
+        "SELECT 'BENCH/' || g, timestamp '2024-01-01' + g * interval '11 minutes', " + col_sql
+        + ' FROM stock_picking, generate_series(1, %s) g WHERE stock_picking.id = %s',
+        [{pickings}, template.id])
+    move_cols = columns('stock_move', ['id', 'picking_id'])
+    move_sql = ', '.join('"%s"' % c for c in move_cols)
+    cr.execute(
+        'INSERT INTO stock_move (picking_id, ' + move_sql + ') '
+        'SELECT p.id, ' + ', '.join('m."%s"' % c for c in move_cols)
+        + " FROM stock_picking p, stock_move m WHERE p.name LIKE 'BENCH/%%' AND m.id = %s",
+        [template.move_ids.id])
+    env.cr.commit()
+    cr.execute('ANALYZE stock_picking')
+    cr.execute('ANALYZE stock_move')
+print('SEEDED', env['stock.picking'].search_count([]))
+"""
+
 KEY = """
 import datetime  # the key expires: /api/v1 refuses keys without expiry
 expiry = datetime.datetime.now() + datetime.timedelta(days=1)
@@ -93,9 +154,12 @@ env.cr.commit()
 def main():
     parser = db_parser(__doc__.split("\n\n")[0], "bench_api")
     parser.add_argument("--orders", type=int, default=200000)
+    parser.add_argument("--pickings", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=0, help="HTTP workers (0: threaded)")
-    parser.add_argument("--cases", default="orders", help="orders, batch or orders,batch")
+    parser.add_argument(
+        "--cases", default="orders", help="orders, pickings, batch; several: orders,batch"
+    )
     options = parser.parse_args()
     db_args = odoo_db_args(options)
     db = options.db
@@ -123,6 +187,14 @@ def main():
             .strip()
             .splitlines()[-1]
         )
+    groups = set(options.cases.split(","))
+    if "pickings" in groups:
+        print(f"seeding {options.pickings} pickings (once) ...", flush=True)
+        print(
+            shell(SEED_PICKINGS.replace("{pickings}", str(options.pickings)), db_args, db)
+            .strip()
+            .splitlines()[-1]
+        )
     values = dict(
         line.split("=", 1)
         for line in shell(KEY, db_args, db).splitlines()
@@ -130,14 +202,16 @@ def main():
     )
     key, secret = values["KEY"], values["SECRET"]
 
-    groups = set(options.cases.split(","))
     with odoo_server(db_args, db, workers=options.workers) as url:
         bearer = requests.Session()
         bearer.headers["Authorization"] = f"Bearer {key}"
         # what a machine client of a multi-database server sends (JSON-2 and /api/v1 alike)
         bearer.headers["X-Odoo-Database"] = db
-        if groups == {"batch"}:
-            batch_cases(url, bearer, options.rounds)
+        if "orders" not in groups:
+            if "pickings" in groups:
+                pickings_cases(url, bearer, options.rounds)
+            if "batch" in groups:
+                batch_cases(url, bearer, options.rounds)
             return
         web = requests.Session()
         auth = web.post(
@@ -230,6 +304,8 @@ def main():
             }
         )
         samples = interleaved(cases, options.rounds)
+        if "pickings" in groups:
+            pickings_cases(url, bearer, options.rounds)
         if "batch" in groups:
             batch_cases(url, bearer, options.rounds)
 
@@ -267,6 +343,39 @@ def main():
                 None,
             ),
         ],
+    )
+
+
+def pickings_cases(url, bearer, rounds):
+    """A first page of /api/v1/pickings against JSON-2 `search_read` of the
+    fields the page reads, same key, same order and size."""
+    name = f"api key, pickings page of {PAGE}"
+    native = "JSON-2 search_read of pickings (api key)"
+
+    def api_page():
+        response = bearer.get(f"{url}/api/v1/pickings?limit={PAGE}", timeout=30)
+        assert len(response.json()["data"]) == PAGE, response.text[:500]
+        return response
+
+    def json2_page():
+        response = bearer.post(
+            f"{url}/json/2/stock.picking/search_read",
+            json={
+                "domain": [],
+                "fields": PICKING_FIELDS,
+                "limit": PAGE,
+                "order": "scheduled_date, id",
+            },
+            timeout=30,
+        )
+        assert len(response.json()) == PAGE, response.text[:500]
+        return response
+
+    samples = interleaved({name: api_page, native: json2_page}, rounds)
+    print_tables(
+        f"pickings, page of {PAGE}, {rounds} interleaved rounds",
+        samples,
+        [("pickings page / JSON-2 search_read", (name, native), 1.0)],
     )
 
 

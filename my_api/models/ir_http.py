@@ -169,9 +169,10 @@ class IrHttp(models.AbstractModel):
         """
         headers = request.httprequest.headers
         user = self.env.user
+        current_company_id, user_tz = self._api_user_defaults(user.id)
         raw = headers.get(COMPANY_HEADER)
         if raw is None:
-            company_ids = [user.company_id.id]
+            company_ids = [current_company_id]
         else:
             try:
                 company_ids = parse_company_ids(raw)
@@ -195,7 +196,7 @@ class IrHttp(models.AbstractModel):
                 )
         raw = headers.get(timestamps.TIMEZONE_HEADER)
         if raw is None:
-            tz = user.tz if timestamps.is_timezone(user.tz) else "UTC"
+            tz = user_tz if timestamps.is_timezone(user_tz) else "UTC"
         else:
             try:
                 tz = timestamps.parse_timezone(raw)
@@ -207,6 +208,17 @@ class IrHttp(models.AbstractModel):
                     [{"field": timestamps.TIMEZONE_HEADER, "issue": exc.issue}],
                 ) from None
         return {"allowed_company_ids": company_ids, "tz": tz}
+
+    @api.model
+    @tools.ormcache("uid")
+    def _api_user_defaults(self, uid):
+        """(current company id, timezone) of user `uid`, cached as Odoo
+        caches a session's context (`context_get`): writing either on the
+        user clears every cache. Reading them from the record would fetch
+        the whole res.users and res.partner rows on every request."""
+        # sudo: the user's own two settings, whoever asks
+        row = self.env["res.users"].sudo().browse(uid).read(["company_id", "tz"], load=False)[0]
+        return row["company_id"], row["tz"]
 
     @api.model
     @tools.ormcache("uid", "key_id")
