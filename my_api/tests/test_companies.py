@@ -294,6 +294,19 @@ class TestTimezones(ApiCase):
         self.assertEqual(self.ids("date_from=2026-02-01"), [self.order.id])
         self.assertEqual(self.ids("date_from=2026-02-01", "UTC"), [])
 
+    def test_a_change_of_the_users_timezone_or_company_holds_from_the_next_request(self):
+        """The defaults are cached per user: Preferences writing them must
+        not leave the old ones in force."""
+        self.assertEqual(self.ids("date_from=2026-02-01"), [])  # cached: no tz, UTC
+        self.user.with_user(self.user).write({"tz": "Asia/Dubai"})  # as Preferences does
+        self.assertEqual(self.ids("date_from=2026-02-01"), [self.order.id])
+        other = self.env["res.company"].create({"name": "Timezones Other Co"})
+        self.user.write({"company_ids": [Command.link(other.id)]})
+        self.user.with_user(self.user).write({"company_id": other.id})
+        me = self.api("GET", "/api/v1/me", key=self.key).json()["data"]
+        self.assertEqual(me["company"]["id"], other.id)
+        self.assertEqual(me["timezone"], "Asia/Dubai")
+
     def test_a_timestamp_with_its_offset_is_an_exact_instant(self):
         for timezone in ("Asia/Dubai", "UTC", "Pacific/Honolulu"):
             with self.subTest(timezone=timezone):
