@@ -401,3 +401,51 @@ class TestWebhookWorkerConcurrency(TransactionCase):
                 lane.close()
         self.assertTrue(deleter_done.wait(10))
         self.assertEqual(deleter_errors, [])
+
+    def test_trigger_deleted_by_another_run_meanwhile_leaves_a_new_one(self):
+        """Two cron processes: one run's cursor took its snapshot, then
+        another run deleted the due trigger that woke it (its first step).
+        Locking that trigger is a serialization failure under REPEATABLE
+        READ; the run must neither fail nor log an error, and must leave a
+        trigger, as none is pending any more."""
+        cron = self.env.ref("my_webhooks.ir_cron_webhook_delivery")
+        with self.db.cursor() as cr:
+            cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger"))
+            (last_trigger,) = cr.fetchone()
+            cr.execute(
+                SQL(
+                    """INSERT INTO ir_cron_trigger (cron_id, call_at)
+                       VALUES (%s, now() at time zone 'UTC' - interval '1 minute')
+                       RETURNING id""",
+                    cron.id,
+                )
+            )
+            (trigger_id,) = cr.fetchone()
+        self.addCleanup(self._delete_triggers_after, last_trigger)
+
+        run = self.db.cursor()  # a cron run's cursor: REPEATABLE READ
+        self.addCleanup(run.close)
+        run.execute(SQL("SELECT id FROM ir_cron_trigger WHERE id = %s", trigger_id))
+        self.assertTrue(run.fetchone(), "the trigger is in the run's snapshot")
+        with self.db.cursor() as other_run:
+            other_run.execute(SQL("DELETE FROM ir_cron_trigger WHERE id = %s", trigger_id))
+
+        env = self.env(cr=run)
+        with (
+            self.assertNoLogs("odoo.sql_db", "ERROR"),
+            self.assertNoLogs("odoo.addons.my_webhooks.models.webhook_delivery", "ERROR"),
+        ):
+            env["webhook.delivery"]._schedule_next_run()
+        run.execute(
+            SQL(
+                "SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s AND id > %s",
+                cron.id,
+                trigger_id,
+            )
+        )
+        self.assertEqual(run.fetchone()[0], 1, "a new trigger for the due delivery")
+        run.execute(SQL("SELECT 1"))  # the run's transaction goes on
+
+    def _delete_triggers_after(self, last_trigger):
+        with self.db.cursor() as cr:
+            cr.execute(SQL("DELETE FROM ir_cron_trigger WHERE id > %s", last_trigger))
