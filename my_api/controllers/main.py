@@ -60,13 +60,14 @@ def _check_scope(resource, access):
         )
 
 
-def _authorize_write(resource, operation, body=None):
+def _authorize_write(resource, operation, body=None, ident=None):
     """Everything that decides whether the caller may make this write call,
     then the Idempotency-Key claim. In that order: a replay must answer only
-    a call the caller may still make (a token's scopes and a user's groups
-    change; the stored answer does not)."""
+    a call the caller may still make (a token's scopes, a user's groups and
+    the records their rules let them change all change; the stored answer
+    does not)."""
     _check_scope(resource, "write")
-    resource._api_check_allowed(operation, body)
+    resource._api_check_allowed(operation, body, ident)
     idempotency_checkpoint()
 
 
@@ -175,7 +176,7 @@ class ApiV1Controller(http.Controller):
     def action(self, resource_path, ident, action, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)
         require_method(*resource._api_allowed_methods("action"))
-        _authorize_write(resource, "action")
+        _authorize_write(resource, "action", ident=ident)
         record = resource._api_action(ident, action, read_json_body(required=False))
         return json_response({"data": resource._api_rows(record, detail=True)[0]})
 

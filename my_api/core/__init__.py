@@ -22,5 +22,12 @@ from .context import API_PREFIX, Credential, current_context, ensure_context, on
 from .endpoint import answer_failure, api_endpoint
 from .errors import ApiError, translate_exception, validation_error
 from .idempotency import idempotency_checkpoint
-from .io import json_response, parse_datetime, read_json_body, request_body, to_json_value
+from .io import (
+    json_response,
+    keep_form_unparsed,
+    parse_datetime,
+    read_json_body,
+    request_body,
+    to_json_value,
+)
 from .request_log import log_request, side_execute_logged

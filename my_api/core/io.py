@@ -67,6 +67,26 @@ def _werkzeug_request():
     return request.httprequest.get_data.__self__
 
 
+def keep_form_unparsed():
+    """Keep Odoo from parsing this request's body as a form before the route
+    reads it.
+
+    Odoo's dispatcher of `type="http"` routes reads `form` and `files` (for
+    its request.params) before calling the route; for a form content type
+    (urlencoded, multipart) werkzeug then reads the body, and one sent
+    chunked to its end, whatever its size (werkzeug 2.2 bounds form parsing
+    by Content-Length only). /api/v1 takes no form parameters: empty ones
+    are set in place of the parsed form, so that the stream is left whole
+    to `request_body`, which reads it within its limit and verifies or
+    parses the raw bytes the client sent. Call before the dispatch (the
+    ir.http `_pre_dispatch` of an /api/v1 route).
+    """
+    wrapped = _werkzeug_request()
+    if "form" not in wrapped.__dict__:  # werkzeug's own mark of a parsed form
+        wrapped.__dict__["form"] = wrapped.parameter_storage_class()
+        wrapped.__dict__["files"] = wrapped.parameter_storage_class()
+
+
 def request_body(limit):
     """The raw request body, or 413 when it has more than `limit` bytes.
 

@@ -47,10 +47,11 @@ import json
 import re
 
 from odoo import SUPERUSER_ID, api, models, tools
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..core import ApiError, validation_error
+from ..core import ApiError, translate_exception, validation_error
 from ..lib import schema as s
 from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
@@ -312,30 +313,69 @@ class ApiResource(models.AbstractModel):
             )
 
     @api.model
-    def _api_check_allowed(self, operation, body=None):
+    def _api_check_allowed(self, operation, body=None, ident=None):
         """Raise unless this resource offers `operation` (create, batch or
-        action) and the caller's access rights allow it on the model at all.
+        action) and the caller's access rights allow it on the model at all,
+        and on the records the call names: the record of an action
+        (`ident`), those a batch updates.
 
         Checked before the Idempotency-Key claim, so that a replay is refused
-        to a user who lost the rights since the first call. Record rules are
-        left to the operation itself (a record to create has none to check
-        yet). A batch needs the rights of the item operations it holds.
+        to a user who lost the rights since the first call, a group or a
+        record (an order handed to another salesman). A record to create
+        has no rules to check yet. A batch needs the rights of the item
+        operations it holds.
         """
         if operation != "action":
             self._api_check_operation(operation)
+        items = ()
         if operation == "batch":
             items = body.get("items") if isinstance(body, dict) else None
-            ops = {
-                item.get("op")
-                for item in items or ()
-                if isinstance(item, dict) and isinstance(item.get("op"), str)
-            }
+            items = [item for item in items or () if isinstance(item, dict)]
+            ops = {item.get("op") for item in items if isinstance(item.get("op"), str)}
             accesses = [access for op, access in BATCH_ACCESS if op in ops]
         else:
             accesses = [OPERATION_ACCESS[operation]]
         records = self._api_records()
         for access in accesses:
             records.check_access(access)
+        if operation == "action" and ident is not None:
+            self._api_resolve(ident).check_access("write")
+        elif operation == "batch":
+            self._api_check_batch_records(items)
+
+    @api.model
+    def _api_check_batch_records(self, items):
+        """Refuse a batch that updates a record the caller may not change,
+        with the answer the batch itself gives (409 `batch_failed`, one
+        error per such item). Items that name no record or a malformed one
+        are left to the batch, which answers them with the rest."""
+        errors = []
+        for index, item in enumerate(items):
+            ident = item.get("id")
+            if item.get("op") != "update" or not isinstance(ident, str):
+                continue
+            try:
+                self._api_resolve(ident).check_access("write")
+            except ApiError:
+                continue
+            except AccessError as exc:
+                api_exc = translate_exception(exc)
+                errors.append(
+                    {
+                        "index": index,
+                        "status": api_exc.status,
+                        "code": api_exc.code,
+                        "message": api_exc.message,
+                        "details": api_exc.details or [],
+                    }
+                )
+        if errors:
+            raise ApiError(
+                409,
+                f"{len(errors)} of {len(items)} item(s) failed; nothing was saved",
+                "batch_failed",
+                errors,
+            )
 
     @api.model
     def _api_cursor_secret(self):

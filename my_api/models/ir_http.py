@@ -35,11 +35,13 @@ from odoo.http import request
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
 from ..core import (
+    API_PREFIX,
     ApiError,
     Credential,
     answer_failure,
     current_context,
     ensure_context,
+    keep_form_unparsed,
     log_request,
     side_execute,
 )
@@ -370,6 +372,17 @@ class IrHttp(models.AbstractModel):
         hits = self.env["api.rate.counter"]._count(bucket, start)
         if hits >= limit:
             raise _address_limited(Usage("address", limit, ANONYMOUS_RATE_WINDOW, hits + 1, reset))
+
+    @classmethod
+    def _pre_dispatch(cls, rule, args):
+        """Before Odoo's dispatcher reads an /api/v1 request's body as a
+        form, unbounded when it is chunked: the routes read it themselves,
+        within their limit (my_api.core.io `keep_form_unparsed`). Inbound
+        webhooks, under /api/v1 too, are covered alike."""
+        path = request.httprequest.path
+        if path == API_PREFIX or path.startswith(f"{API_PREFIX}/"):
+            keep_form_unparsed()
+        super()._pre_dispatch(rule, args)
 
     @classmethod
     def _handle_error(cls, exception):

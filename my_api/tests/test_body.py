@@ -5,6 +5,8 @@ from odoo.tests import tagged
 
 from .common import ApiCase
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data; boundary=b")
+
 
 @tagged("post_install", "-at_install")
 class TestRequestBody(ApiCase):
@@ -50,6 +52,31 @@ class TestRequestBody(ApiCase):
             "/api/v1/orders", [b" " * 100] * 11, self.headers(), finish=False
         )
         self.assertEqual(status, 413, body)
+
+    def test_chunked_form_body_bounded_while_reading(self):
+        """Odoo parses a form body (urlencoded, multipart) before the route
+        runs, and without a Content-Length it reads it to its end: an
+        /api/v1 route must still stop at its limit and answer 413."""
+        self.env["ir.config_parameter"].set_param("my_api.max_body_bytes", "1024")
+        for content_type in FORM_TYPES:
+            with self.subTest(content_type=content_type):
+                status, _headers, body = self.chunked_post(
+                    "/api/v1/orders",
+                    [b"a=" + b"b" * 4094],
+                    {**self.headers(), "Content-Type": content_type},
+                    finish=False,
+                    timeout=5,
+                )
+                self.assertEqual(status, 413, body)
+                self.assertEqual(json.loads(body)["error"]["code"], "payload_too_large")
+
+    def test_form_body_within_the_limit_is_415(self):
+        for content_type in FORM_TYPES:
+            with self.subTest(content_type=content_type):
+                status, _headers, body = self.chunked_post(
+                    "/api/v1/orders", [b"a=b"], {**self.headers(), "Content-Type": content_type}
+                )
+                self.assertEqual(status, 415, body)
 
     def test_chunked_body_within_the_limit_is_read_once_for_everyone(self):
         """The body read in chunks is the one the route parses and the one

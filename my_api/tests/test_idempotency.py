@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.my_api.core import ApiError, Credential, read_committed
 
@@ -137,6 +137,49 @@ class TestIdempotency(ApiCase):
         )
         self.assertError(replay, 403, "forbidden")
         self.assertNotIn("Idempotent-Replayed", replay.headers)
+
+    def own_orders_user(self):
+        """A salesman who sees his own orders only (Sales' record rule)."""
+        return new_test_user(
+            self.env,
+            login="api_own_orders",
+            password="api_own_orders_pw",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+
+    def test_idempotent_action_replay_rechecks_the_record(self):
+        """Record rules count too: once the order was handed to someone
+        else, the salesman gets 403, not the stored answer that renders it."""
+        user = self.own_orders_user()
+        key = self.new_api_key(user)
+        order = self.new_order(user_id=user.id)
+        path = f"/api/v1/orders/{order.id}/confirm"
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        first = self.api("POST", path, key=key, body={}, headers=headers)
+        self.assertEqual(first.status_code, 200, first.text)
+        order.user_id = self.env.ref("base.user_admin")
+        self.assertError(self.api("GET", f"/api/v1/orders/{order.id}", key=key), 403)
+        replay = self.api("POST", path, key=key, body={}, headers=headers)
+        self.assertError(replay, 403, "forbidden")
+        self.assertNotIn("Idempotent-Replayed", replay.headers)
+        self.assertNotIn(order.name, replay.text)
+
+    def test_idempotent_batch_replay_rechecks_the_records_it_updates(self):
+        user = self.own_orders_user()
+        key = self.new_api_key(user)
+        order = self.new_order(user_id=user.id)
+        body = {"items": [{"op": "update", "id": str(order.id), "data": {"note": "batched"}}]}
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        first = self.api("POST", "/api/v1/orders/batch", key=key, body=body, headers=headers)
+        self.assertEqual(first.status_code, 200, first.text)
+        order.user_id = self.env.ref("base.user_admin")
+        replay = self.api("POST", "/api/v1/orders/batch", key=key, body=body, headers=headers)
+        error = self.assertError(replay, 409, "batch_failed")
+        self.assertNotIn("Idempotent-Replayed", replay.headers)
+        self.assertEqual([(item["index"], item["status"]) for item in error["details"]], [(0, 403)])
+        # the same batch without a key gets the same answer
+        again = self.api("POST", "/api/v1/orders/batch", key=key, body=body)
+        self.assertEqual(again.json()["error"]["details"], error["details"])
 
     def test_concurrent_claims_on_real_cursors(self):
         """A request's twin gets 409 while it runs, the replay once it committed.

@@ -2,6 +2,8 @@ import base64
 import datetime
 import json
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -271,6 +273,19 @@ class TestWebhookEvent(TransactionCase):
         self.assertNotIn(self.load_demo("update").secret, ("whsec_your_secret", second))
         source.secret = "whsec_chosen_by_the_admin"
         self.assertEqual(self.load_demo("update").secret, "whsec_chosen_by_the_admin")
+
+    def test_source_secret_can_be_copied_from_the_form(self):
+        """The demo source's random secret is the one its example requests
+        are signed with: an administrator must be able to take it from the
+        form, where the input masks it (a masked input cannot be copied)."""
+        admin = self.env.ref("base.user_admin")
+        views = self.env["webhook.source"].with_user(admin).get_views([(False, "form")])
+        arch = etree.fromstring(views["views"]["form"]["arch"])
+        self.assertTrue(arch.xpath("//field[@name='secret'][@password='True']"), "still masked")
+        self.assertTrue(
+            arch.xpath("//field[@name='secret'][@widget='CopyClipboardButton']"),
+            "with a button that copies it",
+        )
 
     def test_handler_configuration_is_checked(self):
         from odoo.exceptions import ValidationError  # noqa: PLC0415

@@ -40,6 +40,43 @@ class TestInboundBody(ApiCase):
         self.assertEqual(json.loads(body)["error"]["code"], "payload_too_large")
         self.assertFalse(self.events())
 
+    def test_chunked_form_inbound_body_bounded_while_reading(self):
+        """Odoo parses a form body before any route runs, to its end when
+        it is chunked: the intake must still stop at the source's limit."""
+        self.source.max_body_kb = 1
+        for content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=b",
+        ):
+            with self.subTest(content_type=content_type):
+                status, _headers, body = self.chunked_post(
+                    f"/api/v1/webhooks/{self.source.slug}",
+                    [b"a=" + b"b" * 4094],
+                    {"Content-Type": content_type, "X-Signature": "sha256=00"},
+                    finish=False,
+                    timeout=5,
+                )
+                self.assertEqual(status, 413, body)
+                self.assertEqual(json.loads(body)["error"]["code"], "payload_too_large")
+        self.assertFalse(self.events())
+
+    def test_form_inbound_body_is_verified_over_its_raw_bytes(self):
+        """The signature covers the bytes sent, whatever their content type:
+        a form body is refused for not being JSON (400), not as a forgery
+        because Odoo's form parsing consumed it first (401)."""
+        body = b"a=1&b=2"
+        response = self.url_open(
+            f"/api/v1/webhooks/{self.source.slug}",
+            data=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                **signed_headers("generic", SECRET, body),
+            },
+        )
+        self.assertError(response, 400, "bad_request")
+        self.assertIn("JSON", response.json()["error"]["message"])
+        self.assertFalse(self.events())
+
     def test_chunked_inbound_body_within_the_limit_is_verified_and_stored(self):
         payload = json.dumps({"id": "evt-chunked", "type": "t", "pad": "x" * 300}).encode()
         chunks = [payload[i : i + 50] for i in range(0, len(payload), 50)]
