@@ -528,25 +528,50 @@ class WebhookEndpoint(models.Model):
 
     def _reader(self, records):
         """`records` as the endpoint's owner may read them: with the owner's
-        rights and companies, without those the owner cannot read.
+        rights and companies, without those the owner cannot read, and
+        without those that match the filter only as superuser.
 
         The event is built in the transaction of whoever changed the records,
         but the receiver is the owner's: an endpoint never reads more than
         its owner could in Odoo. Only an administrator's endpoint reads as
-        superuser.
+        superuser. The automation rule evaluates the filter as superuser, so
+        a filter through a relation (`child_ids.email`) would test records
+        the owner cannot read, and whether an event arrives would tell what
+        they hold: the filter is applied again, as the owner. An archived
+        owner reads nothing, as Odoo runs no scheduled action as one.
         """
         self.ensure_one()
         # sudo: the endpoint's owner, whoever changed the records
         owner = self.sudo().user_id
         if not owner:
             return records.browse()
-        if owner._is_superuser() or owner._is_system():
+        if owner._is_superuser():
+            # sudo: OdooBot, the superuser, is archived and reads everything
+            return records.sudo()
+        if not owner.active:
+            return records.browse()
+        if owner._is_system():
             # sudo: an administrator's endpoint reads what the administrator chose
             return records.sudo()
         # sudo: the owner's companies, not those the user of the change works in
         companies = owner.sudo().company_ids
         as_owner = records.with_user(owner).with_context(allowed_company_ids=companies.ids)
-        return as_owner._filtered_access("read")
+        # sudo: the filter, a literal checked when it was stored
+        domain = self.sudo().domain
+        if not domain:
+            return as_owner._filtered_access("read")
+        try:
+            # the records' own order is kept; archived records matched the
+            # rule too; searching applies the owner's record rules to every
+            # relation of the filter
+            found = as_owner.with_context(active_test=False).search(
+                [("id", "in", as_owner.ids), *subscription.parse_domain(domain)]
+            )
+        except (AccessError, ValueError):
+            # the owner may no longer read a field of the filter
+            return records.browse()
+        matching = set(found.ids)
+        return as_owner.browse([id_ for id_ in as_owner.ids if id_ in matching])
 
     @api.model
     def _read_rows(self, records, names):
