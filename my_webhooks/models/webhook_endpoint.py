@@ -487,12 +487,11 @@ class WebhookEndpoint(models.Model):
         now = time.time()
         window_start = int(now // WRITE_WINDOW * WRITE_WINDOW)
         start = datetime.datetime.fromtimestamp(window_start, datetime.UTC).replace(tzinfo=None)
-        query = self.env["api.rate.counter"]._hit_query(
-            f"webhook-endpoint-write:user:{self.env.uid}", start
-        )
+        bucket = f"webhook-endpoint-write:user:{self.env.uid}"
+        counter = self.env["api.rate.counter"]
         hits = once_per_request(
             "webhook_endpoint_write",
-            lambda: side_execute(query, fetch=True, env=self.env)[0],
+            lambda: side_execute(counter._hit_query(bucket, start), fetch=True, env=self.env)[0],
         )
         return hits, limit, max(1, window_start + WRITE_WINDOW - int(now))
 
