@@ -25,7 +25,8 @@ SETTINGS = Settings(
     # hours an endpoint may keep failing before it is disabled
     Setting("disable_after_hours", "float", 24.0),
     # creations, changes and deletions of endpoints through the API, per
-    # minute and user (0 or less: no limit)
+    # minute and user, and (for non-administrators) the JSON-2, XML-RPC and
+    # web client changes that rewrite automation rules (0 or less: no limit)
     Setting("endpoint_write_limit", "int", 30, invalid="default"),
     # inbound: days a processed event is kept (0 or less: forever)
     Setting("event_retention_days", "int", 30),

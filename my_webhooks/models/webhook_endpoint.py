@@ -1,12 +1,19 @@
 import datetime
 import json
 import logging
+import time
 import uuid
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
 
-from odoo.addons.my_api.public import to_json_value
+from odoo.addons.my_api.public import (
+    current_context,
+    once_per_request,
+    side_execute,
+    to_json_value,
+)
 
 from ..lib import outbound, retry, subscription
 from ..lib.signing import generate_secret
@@ -22,6 +29,10 @@ RULE_FIELDS = {"name", "model_id", "trigger", "domain", "watched_field_ids", "ac
 # resets the trigger with the model, and the domain and watched fields with
 # the trigger): with one of them, all the rule's values are written again
 RULE_RESETTING_FIELDS = {"model_id", "trigger"}
+# Rewriting an endpoint's automation rule reloads the registry of every
+# worker (or clears their caches): such writes have a bucket of their own,
+# `endpoint_write_limit` per window and user, whichever way they come
+WRITE_WINDOW = 60  # seconds
 # the fields of an endpoint that decide what its owner reads, checked
 # against the rights of a user who is no administrator
 SUBSCRIPTION_FIELDS = {"model_id", "watched_field_ids", "payload_field_ids", "domain", "user_id"}
@@ -342,6 +353,8 @@ class WebhookEndpoint(models.Model):
 
     def unlink(self):
         rules = self.automation_id
+        if rules:
+            self._count_automation_change()
         res = super().unlink()
         # the rule exists only for its endpoint; sudo: an administrator or a
         # webhook manager may manage endpoints without being an automation
@@ -400,6 +413,14 @@ class WebhookEndpoint(models.Model):
         # sudo: the rule and its action are the endpoint's own machinery; the
         # endpoint itself is restricted to administrators and webhook managers
         # by its ACL, and a webhook manager has no right on automation rules
+        counted = False
+
+        def count():
+            nonlocal counted
+            if not counted:
+                self._count_automation_change()
+                counted = True
+
         for endpoint in self:
             rule_vals = endpoint._rule_values()
             action_vals = {
@@ -421,6 +442,7 @@ class WebhookEndpoint(models.Model):
                     # base.automation recomputes the watched fields with the filter
                     changed["trigger_field_ids"] = [Command.set(rule_vals["trigger_field_ids"])]
                 if changed:
+                    count()
                     rule.write(changed)
                 actions = rule.action_server_ids.filtered(
                     lambda a, e=endpoint: a.webhook_endpoint_id == e
@@ -428,10 +450,13 @@ class WebhookEndpoint(models.Model):
                 if actions:
                     for action in actions:
                         if action_changed := self._changed_values(action, action_vals):
+                            count()
                             action.write(action_changed)
                 else:
+                    count()
                     endpoint._create_rule_action(rule, action_vals)
             else:
+                count()
                 rule_vals["trigger_field_ids"] = [Command.set(rule_vals["trigger_field_ids"])]
                 rule = self.env["base.automation"].sudo().create(rule_vals)
                 endpoint._create_rule_action(rule, action_vals)
@@ -448,6 +473,56 @@ class WebhookEndpoint(models.Model):
             .sudo()
             .create(dict(action_vals, base_automation_id=rule.id))
         )
+
+    @api.model
+    def _write_bucket_hit(self):
+        """Count one endpoint write against the user's bucket, with the
+        request rate limit's counters (a row per bucket and window, shared by
+        all workers, counted in a transaction of its own, once per client
+        request of /api/v1: not again when Odoo runs it again). Returns
+        (hits, limit, seconds until the window ends), None without a limit."""
+        limit = setting(self.env, "endpoint_write_limit")
+        if limit <= 0:
+            return None
+        now = time.time()
+        window_start = int(now // WRITE_WINDOW * WRITE_WINDOW)
+        start = datetime.datetime.fromtimestamp(window_start, datetime.UTC).replace(tzinfo=None)
+        bucket = f"webhook-endpoint-write:user:{self.env.uid}"
+        counter = self.env["api.rate.counter"]
+        hits = once_per_request(
+            "webhook_endpoint_write",
+            lambda: side_execute(counter._hit_query(bucket, start), fetch=True, env=self.env)[0],
+        )
+        return hits, limit, max(1, window_start + WRITE_WINDOW - int(now))
+
+    def _count_automation_change(self):
+        """A change that rewrites automation rules (created, deleted, or
+        given another model, trigger, filter, state or name) reloads the
+        registry of every worker or clears their caches: made by a user who
+        is no administrator in an HTTP request (JSON-2, XML-RPC, the web
+        client), it counts against the endpoint write limit. /api/v1 counts
+        every endpoint write of its own (see api.resource.webhook_endpoint);
+        the system's own writes (the worker disabling an endpoint, shell,
+        upgrades) are not limited."""
+        if (
+            self.env.su
+            or not request
+            or current_context() is not None
+            or self.env.user._is_system()
+        ):
+            return
+        hit = self._write_bucket_hit()
+        if hit and hit[0] > hit[1]:
+            _hits, limit, reset = hit
+            raise UserError(
+                self.env._(
+                    "Too many changes of webhook endpoints: at most %(limit)s a minute "
+                    "(each reloads the automation rules of every worker). Retry in "
+                    "%(seconds)s s.",
+                    limit=limit,
+                    seconds=reset,
+                )
+            )
 
     # ------------------------------------------------------------ helpers
     @api.model
@@ -528,25 +603,50 @@ class WebhookEndpoint(models.Model):
 
     def _reader(self, records):
         """`records` as the endpoint's owner may read them: with the owner's
-        rights and companies, without those the owner cannot read.
+        rights and companies, without those the owner cannot read, and
+        without those that match the filter only as superuser.
 
         The event is built in the transaction of whoever changed the records,
         but the receiver is the owner's: an endpoint never reads more than
         its owner could in Odoo. Only an administrator's endpoint reads as
-        superuser.
+        superuser. The automation rule evaluates the filter as superuser, so
+        a filter through a relation (`child_ids.email`) would test records
+        the owner cannot read, and whether an event arrives would tell what
+        they hold: the filter is applied again, as the owner. An archived
+        owner reads nothing, as Odoo runs no scheduled action as one.
         """
         self.ensure_one()
         # sudo: the endpoint's owner, whoever changed the records
         owner = self.sudo().user_id
         if not owner:
             return records.browse()
-        if owner._is_superuser() or owner._is_system():
+        if owner._is_superuser():
+            # sudo: OdooBot, the superuser, is archived and reads everything
+            return records.sudo()
+        if not owner.active:
+            return records.browse()
+        if owner._is_system():
             # sudo: an administrator's endpoint reads what the administrator chose
             return records.sudo()
         # sudo: the owner's companies, not those the user of the change works in
         companies = owner.sudo().company_ids
         as_owner = records.with_user(owner).with_context(allowed_company_ids=companies.ids)
-        return as_owner._filtered_access("read")
+        # sudo: the filter, a literal checked when it was stored
+        domain = self.sudo().domain
+        if not domain:
+            return as_owner._filtered_access("read")
+        try:
+            # the records' own order is kept; archived records matched the
+            # rule too; searching applies the owner's record rules to every
+            # relation of the filter
+            found = as_owner.with_context(active_test=False).search(
+                [("id", "in", as_owner.ids), *subscription.parse_domain(domain)]
+            )
+        except (AccessError, ValueError):
+            # the owner may no longer read a field of the filter
+            return records.browse()
+        matching = set(found.ids)
+        return as_owner.browse([id_ for id_ in as_owner.ids if id_ in matching])
 
     @api.model
     def _read_rows(self, records, names):

@@ -3,14 +3,13 @@ webhook subscriptions.
 
 Guarded by the single OAuth2 scope `webhooks:manage` (reading and writing)
 and by Odoo's access rights (group Webhooks / Manager, own endpoints only).
-Writes have a rate limit of their own (`my_webhooks.endpoint_write_limit`
-per minute and user): each may reload every worker's registry. The signing secret
+Every write counts against a rate limit of its own
+(`my_webhooks.endpoint_write_limit` per minute and user), which JSON-2 and
+the web client share for the writes that rewrite automation rules: each may
+reload every worker's registry. The signing secret
 is write-only: required on create, settable on update, never rendered (a
 POST answer may be stored by the Idempotency-Key machinery).
 """
-
-import datetime
-import time
 
 from odoo import api, models
 
@@ -19,21 +18,14 @@ from odoo.addons.my_api.public import (
     current_context,
     eq,
     ilike,
-    once_per_request,
     s,
-    side_execute,
     validation_error,
 )
 
 from ..lib.signing import SECRET_PREFIX, check_secret
-from ..settings import setting
+from ..models.webhook_endpoint import WRITE_WINDOW
 
 TRIGGERS = ["create", "write", "unlink"]
-# Creating, changing or deleting an endpoint may rewrite its automation rule,
-# which reloads the registry of every worker: writes have a bucket of their
-# own, per user, far below the request rate limit (endpoint_write_limit in
-# my_webhooks/settings.py).
-WRITE_WINDOW = 60  # seconds
 # what check_secret accepts: the prefix, then base64 of at least 24 bytes
 SIGNING_KEY_SHAPE = (
     f"{SECRET_PREFIX}(?:[A-Za-z0-9+/]{{4}}){{8,}}(?:[A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?"
@@ -148,29 +140,14 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
 
     # ------------------------------------------------------------ writing
     @api.model
-    def _api_write_limit(self):
-        return setting(self.env, "endpoint_write_limit")
-
-    @api.model
     def _api_count_write(self):
-        """Count one endpoint write against the user's write bucket, with the
-        request rate limit's counters (a row per bucket and window, shared by
-        all workers, counted in a transaction of its own, once per client
-        request: not again when Odoo runs the request again); 429 beyond."""
-        limit = self._api_write_limit()
-        if limit <= 0 or current_context() is None:
+        """Count one endpoint write against the user's write bucket (the
+        model's, which JSON-2 and the web client share); 429 beyond."""
+        if current_context() is None:
             return
-        now = time.time()
-        window_start = int(now // WRITE_WINDOW * WRITE_WINDOW)
-        start = datetime.datetime.fromtimestamp(window_start, datetime.UTC).replace(tzinfo=None)
-        bucket = f"webhook-endpoint-write:user:{self.env.uid}"
-        counter = self.env["api.rate.counter"]
-        hits = once_per_request(
-            "webhook_endpoint_write",
-            lambda: side_execute(counter._hit_query(bucket, start), fetch=True)[0],
-        )
-        if hits > limit:
-            reset = max(1, window_start + WRITE_WINDOW - int(now))
+        hit = self.env["webhook.endpoint"]._write_bucket_hit()
+        if hit and hit[0] > hit[1]:
+            _hits, limit, reset = hit
             raise ApiError(
                 429,
                 f"webhook endpoint write limit of {limit} per {WRITE_WINDOW} s exceeded; "

@@ -1,9 +1,11 @@
 """/api/v1/webhook-endpoints as an attacker holding Webhooks / Manager: every
 refusal is an error in the API's envelope."""
 
+import json
 from unittest.mock import patch
 
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.base_automation.models.base_automation import BaseAutomation
 from odoo.addons.my_api.public.testing import ApiCase
@@ -156,3 +158,48 @@ class TestWebhookApiSecurity(ApiCase):
         self.assertEqual(got.json()["data"]["name"], "two")
         # another user has a bucket of their own
         self.assertEqual(self.post(key=self.admin_key).status_code, 201)
+
+    def json2(self, method, **params):
+        return self.url_open(
+            f"/json/2/webhook.endpoint/{method}",
+            data=json.dumps(params),
+            headers={
+                "Authorization": f"Bearer {self.manager_key}",
+                "Content-Type": "application/json",
+            },
+        )
+
+    def test_endpoint_write_rate_limit_over_json2(self):
+        """JSON-2 (and the web client) write endpoints without /api/v1: a
+        loop toggling `active` rewrites the automation rule, which reloads
+        every worker's registry, each time. Such writes count against the
+        same bucket."""
+        self.env["ir.config_parameter"].set_param("my_webhooks.endpoint_write_limit", "3")
+        vals = {
+            "name": "Reloads",
+            "url": URL,
+            "model_id": self.env["ir.model"]._get_id("res.partner"),
+            "trigger": "create",
+        }
+        created = self.json2("create", vals_list=[vals])
+        self.assertEqual(created.status_code, 200, created.text)
+        endpoint = self.Endpoint.browse(created.json())
+        # a write that leaves the rule alone reloads nothing and is not counted
+        for timeout in (5, 6, 7, 8):
+            response = self.json2("write", ids=endpoint.ids, vals={"timeout": timeout})
+            self.assertEqual(response.status_code, 200, response.text)
+        for active in (False, True):
+            response = self.json2("write", ids=endpoint.ids, vals={"active": active})
+            self.assertEqual(response.status_code, 200, response.text)
+        with (
+            patch.object(BaseAutomation, "_update_registry", autospec=True) as reload,
+            mute_logger("odoo.http"),
+        ):
+            response = self.json2("write", ids=endpoint.ids, vals={"active": False})
+            self.assertEqual(response.status_code, 422, response.text)
+            self.assertIn("Too many changes", response.json()["message"])
+            self.assertError(self.post(), 429, "rate_limited")  # the bucket /api/v1 uses
+            self.assertEqual(reload.call_count, 0)
+        endpoint.invalidate_recordset()
+        self.assertTrue(endpoint.active)
+        self.assertTrue(endpoint.automation_id.active)

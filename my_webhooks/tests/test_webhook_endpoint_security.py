@@ -188,6 +188,40 @@ class TestEndpointSecurity(WebhookCase):
         self.assertFalse(theirs.with_user(self.manager).has_access("read"))
         self.assertEqual(self.deliveries(endpoint).mapped("res_id"), [mine.id])
 
+    def test_filter_is_applied_with_owner_rights(self):
+        """The automation rule evaluates the filter as superuser: through a
+        relation, a filter could test records the owner cannot read (here a
+        contact of another company), and whether an event arrives would tell
+        what they hold, bit by bit. What is delivered also matches the
+        filter as the owner sees the records."""
+        other_company = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        parent = self.env["res.partner"].create({"name": "Shared parent", "company_id": False})
+        hidden = self.env["res.partner"].create(
+            {"name": "Secret contact", "company_id": other_company.id, "parent_id": parent.id}
+        )
+        self.assertFalse(hidden.with_user(self.manager).has_access("read"))
+        endpoint = self.as_manager().create(
+            self.vals(trigger="write", domain="[('child_ids.name', '=like', 'Secret%')]")
+        )
+        parent.comment = "The superuser sees a matching contact"
+        self.assertFalse(self.deliveries(endpoint))
+        # a contact the owner reads matches as before
+        hidden.company_id = False
+        parent.comment = "The owner sees it too"
+        self.assertEqual(self.deliveries(endpoint).mapped("res_id"), [parent.id])
+
+    def test_archived_owner_reads_nothing(self):
+        """An archived user signs in no more, and Odoo runs no scheduled
+        action as one: their endpoints stop reading records too (somebody
+        who left keeps no feed of the company's data)."""
+        endpoint = self.as_manager().create(self.vals())
+        self.manager.active = False
+        self.env["res.partner"].create({"name": "After the owner left"})
+        self.assertFalse(self.deliveries(endpoint))
+        self.manager.active = True
+        partner = self.env["res.partner"].create({"name": "Owner is back"})
+        self.assertEqual(self.deliveries(endpoint).mapped("res_id"), [partner.id])
+
     def test_relations_the_owner_cannot_read_do_not_break_the_change(self):
         """The payload is built in the transaction of somebody else's change:
         what the owner may not see is left out, the change goes through."""

@@ -3,8 +3,10 @@ webhooks, end to end: a real server, the manager's own API key, a real
 receiver on 127.0.0.1 that records everything it is sent.
 
 The manager tries to subscribe to system parameters and outgoing mails, to
-take over the administrator's endpoint, and to send or filter on a field
-they cannot read; then an administrator writes secrets everywhere the
+take over the administrator's endpoint, to send or filter on a field they
+cannot read, and to filter through a relation on a contact they cannot read
+(the automation rule evaluates filters as superuser: an event arriving
+would tell what the contact holds); then an administrator writes secrets everywhere the
 manager aimed at, the delivery cron runs, and not one secret may arrive.
 """
 
@@ -138,6 +140,17 @@ def test_manager_cannot_read_secrets_through_webhooks(odoo_url, rpc, tag, receiv
     # ... while a subscription within the manager's rights works
     mine = post("mine", payload_fields=["name", "ref"], domain=repr([("ref", "=like", f"{tag}-%")]))
     assert mine.status_code == 201, mine.text
+    # ... and a filter whose fields the manager reads, through a relation
+    # onto a contact of another company, which the manager cannot read
+    oracle = post(
+        "oracle",
+        trigger="write",
+        payload_fields=["name"],
+        domain=repr(
+            [("ref", "=", f"{tag}-visible"), ("child_ids.name", "=like", "Hidden S3CRET-%")]
+        ),
+    )
+    assert oracle.status_code == 201, oracle.text
 
     # 4. an administrator writes secrets where the manager aimed
     odoo_shell(
@@ -146,10 +159,11 @@ def test_manager_cannot_read_secrets_through_webhooks(odoo_url, rpc, tag, receiv
         " 'state': 'cancel',"
         f" 'body_html': '<a href=\"/web/reset_password?token={secret}\">reset</a>'}})\n"
         f"other = env['res.company'].create({{'name': 'Elsewhere {tag}'}})\n"
-        f"env['res.partner'].create({{'name': 'Hidden {secret}', 'ref': '{tag}-hidden',"
-        " 'company_id': other.id})\n"
-        f"env['res.partner'].create({{'name': 'Visible {tag}', 'ref': '{tag}-visible',"
+        f"visible = env['res.partner'].create({{'name': 'Visible {tag}', 'ref': '{tag}-visible',"
         f" 'signup_type': {secret!r}}})\n"
+        f"env['res.partner'].create({{'name': 'Hidden {secret}', 'ref': '{tag}-hidden',"
+        " 'company_id': other.id, 'parent_id': visible.id})\n"
+        "visible.comment = 'touched'\n"
     )
     run_cron(rpc)
     assert receiver.wait_for(lambda: receiver.events(f"/{tag}/mine"), WAIT)
