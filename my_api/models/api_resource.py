@@ -598,15 +598,26 @@ class ApiResource(models.AbstractModel):
 
     # -------------------------------------------------------------- create
     @api.model
-    def _api_validate(self, body, spec, partial=False):
+    def _api_validate(self, body, spec, partial=False, resolve=True):
         """400 with every problem of `body`; else make its integers ints
-        (JSON's 3.0 is the integer 3), in place."""
+        (JSON's 3.0 is the integer 3), in place, and (unless `resolve` is
+        false: the caller resolves many bodies at once) turn the references
+        of its relation fields into ids (`_api_resolve_bodies`)."""
         errors = s.validate(body, spec, partial=partial)
         if errors:
             first = errors[0]["message"]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise ApiError(400, first + more, "validation_error", errors)
         s.normalize(body, spec)
+        if resolve:
+            self._api_resolve_bodies([body], spec)
+
+    @api.model
+    def _api_resolve_bodies(self, bodies, spec):
+        """Turn the references (`ref:`, `xid:`) of the relation fields of
+        the validated `bodies` into ids, in place, in a few queries for all
+        of them (see api_resource_xref.py); 400 for one that names no
+        record."""
 
     @api.model
     def _api_external_ref_domain(self, value):
@@ -621,42 +632,63 @@ class ApiResource(models.AbstractModel):
         return domain
 
     @api.model
-    def _api_find_existing(self, body):
-        """The record a create by external reference returns instead of a
-        duplicate, or None.
+    def _api_find_existing(self, bodies):
+        """{position: record} of the `bodies` that a create by external
+        reference answers with an existing record instead of a duplicate.
 
         Whoever set the reference (this API, the web client, an import), the
-        record is found: the caller gets it if they may read it, and a 409
-        (telling nothing of it) otherwise. Two concurrent creates with one
-        reference are serialized by a transaction-level advisory lock on
-        (model, reference), taken before the lookup; since our snapshot may
-        predate the commit of the create we waited for, a fresh transaction
-        looks again, and finding it there the request is retried (it then
-        sees and returns it)."""
+        record is found: the caller gets it if they may read it (the one of
+        lowest id), and a 409 (telling nothing of it) otherwise. Two
+        concurrent creates with one reference are serialized by a
+        transaction-level advisory lock on (model, reference), taken before
+        the lookup; since our snapshot may predate the commit of the create
+        we waited for, a fresh transaction looks again, and finding it there
+        the request is retried (it then sees and returns it). A few queries
+        for all the bodies, however many: the bodies carry distinct
+        references (a batch splits its creates where one repeats)."""
         if not self._api_external_ref:
-            return None
-        public, _field_name = self._api_external_ref
-        value = body.get(public)
-        if not value:
-            return None
-        key = f"my_api.external_ref:{self._api_model}:{value}"
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", key))
-        domain = self._api_external_ref_domain(value)
-        readable = self._api_records().search(domain, order="id", limit=1)
-        if readable:
-            return readable
+            return {}
+        public, field_name = self._api_external_ref
+        values = {
+            position: value for position, body in enumerate(bodies) if (value := body.get(public))
+        }
+        if not values:
+            return {}
+        keys = [f"my_api.external_ref:{self._api_model}:{value}" for value in values.values()]
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k", keys)
+        )
+        domains = {
+            position: Domain(self._api_external_ref_domain(value))
+            for position, value in values.items()
+        }
+        records = self._api_records()
+        fields = [name for name in (field_name, "company_id") if name in records._fields]
+        readable = records.search_fetch(
+            Domain.OR(domains.values()), fields, order="id", limit=1 if len(domains) == 1 else None
+        )
+        found, missing = {}, []
+        for position, domain in domains.items():
+            match = readable.filtered_domain(domain)[:1] if len(domains) > 1 else readable[:1]
+            if match:
+                found[position] = match
+            else:
+                missing.append(position)
+        if not missing:
+            return found
+        either = Domain.OR(domains[position] for position in missing)
         # sudo: a record the caller may not read must still stop a duplicate
         # (answered 409 without a word of its content)
-        if not self._api_records().sudo().search_count(domain, limit=1):
-            self._api_check_committed_meanwhile(domain)
-            return None
-        raise ApiError(
-            409,
-            f"a record with this {public} already exists and you may not read it; "
-            "use another reference or ask an administrator",
-            "conflict",
-            [{"field": public, "issue": "already_exists"}],
-        )
+        if records.sudo().search_count(either, limit=1):
+            raise ApiError(
+                409,
+                f"a record with this {public} already exists and you may not read it; "
+                "use another reference or ask an administrator",
+                "conflict",
+                [{"field": public, "issue": "already_exists"}],
+            )
+        self._api_check_committed_meanwhile(either)
+        return found
 
     @api.model
     def _api_check_committed_meanwhile(self, domain):
@@ -679,31 +711,88 @@ class ApiResource(models.AbstractModel):
 
     @api.model
     def _api_create(self, body):
-        """Create from a JSON body; return (record, created).
+        """Create from a JSON body; return (record, created): the create
+        pipeline (`_api_create_many`) of one body."""
+        [(record, created)] = self._api_create_many([body])
+        return record, created
 
-        The order of the checks is the contract (each refusal says what is
-        wrong first): the operation, the write hook, the body's schema and
-        then its own checks, the access right, a create by reference. A
-        resource changes a step through the hooks below, not by copying
-        this sequence."""
+    @api.model
+    def _api_create_many(self, bodies):
+        """Create from JSON bodies; return [(record, created)], in order.
+
+        The one create pipeline: a create is a list of one body, the run of
+        consecutive creates of a batch a list of many (api_resource_batch.py),
+        so that a step added here serves both. Each step runs over every body
+        before the next; the order of the steps is the contract (each refusal
+        says what is wrong first): the operation, then `_api_create_check`
+        (the write hook, the schema, the company, the body's own checks, the
+        access right, the creates by reference), then `_api_create_records`
+        (the values, the create, the after-write hook). A resource changes a
+        step through the hooks below, not by copying this sequence; one that
+        must act on what a create made overrides this method (a picking is
+        confirmed, say)."""
         self._api_check_operation("create")
-        self._api_before_write("create")
-        self._api_validate(body, self._api_create_body_schema())
-        body, company = self._api_pop_company(body)
-        self._api_check_body(body)
+        entries = self._api_create_check(bodies)
+        return self._api_create_records(entries)
+
+    @api.model
+    def _api_create_check(self, bodies):
+        """The checked bodies of a create: [(body, company, existing)], the
+        body without its `company_id`, the company it names (or None), and
+        the record a create by reference answers with (or None). The
+        references of every body are resolved together, in a few queries
+        whatever the number of bodies."""
+        spec = self._api_create_body_schema()
+        for _body in bodies:
+            self._api_before_write("create")
+        for body in bodies:
+            self._api_validate(body, spec, resolve=False)
+        self._api_resolve_bodies(bodies, spec)
+        checked = [self._api_pop_company(body) for body in bodies]
+        for body, _company in checked:
+            self._api_check_body(body)
         # who may not create learns nothing of which references exist
         self._api_records().check_access("create")
-        existing = self._api_find_existing(body)
-        if existing:
-            return existing, False
-        # in the company the body names, its defaults (warehouse, journal) included
-        resource = self.with_company(company) if company else self
-        values = resource._api_prepare_create(body)
-        if company:
-            values[self._api_company_fname()] = company.id
-        record = resource._api_records().create(values)
-        resource._api_after_write(record, body, created=True)
-        return record, True
+        existing = self._api_find_existing([body for body, _company in checked])
+        return [
+            (body, company, existing.get(position))
+            for position, (body, company) in enumerate(checked)
+        ]
+
+    @api.model
+    def _api_create_records(self, entries):
+        """[(record, created)] of the checked `entries` (see
+        `_api_create_check`): one create() for each run of consecutive new
+        records of one company, in the company the body names (its defaults,
+        warehouse or journal, included)."""
+        results = [(existing, False) if existing else None for _b, _c, existing in entries]
+        fname = self._api_company_fname()
+        position = 0
+        while position < len(entries):
+            if results[position] is not None:
+                position += 1
+                continue
+            company = entries[position][1]
+            run = []
+            while (
+                position < len(entries)
+                and results[position] is None
+                and _company_id(entries[position][1]) == _company_id(company)
+            ):
+                run.append(position)
+                position += 1
+            resource = self.with_company(company) if company else self
+            values_list = []
+            for index in run:
+                values = resource._api_prepare_create(entries[index][0])
+                if company:
+                    values[fname] = company.id
+                values_list.append(values)
+            records = resource._api_records().create(values_list)
+            for index, record in zip(run, records, strict=True):
+                resource._api_after_write(record, entries[index][0], created=True)
+                results[index] = (record, True)
+        return results
 
     @api.model
     def _api_prepare_create(self, body):
@@ -909,6 +998,11 @@ class ApiResource(models.AbstractModel):
         """Return the JSON-ready dicts of `records` (one query per field group,
         not per record: the ORM prefetches the whole page)."""
         raise NotImplementedError
+
+
+def _company_id(company):
+    """The id of a company a create body names, None for none."""
+    return company.id if company else None
 
 
 def _parse_int(args, name, default, minimum):

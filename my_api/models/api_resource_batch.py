@@ -4,8 +4,10 @@ in one transaction, all or nothing.
 The contract is the item-by-item path (`_api_batch_item_by_item`): each
 item in turn, in a savepoint of its own, so that every failing item is
 named; any failure rolls the whole batch back. The bulk path gives the same
-answer faster: each run of consecutive creates is validated and prepared
-item by item, then created in one `create(vals_list)`. It is optimistic:
+answer faster: each run of consecutive creates goes through the create
+pipeline of a single create (`_api_create_many`) as one list, its
+references resolved together and its records made in one
+`create(vals_list)`. It is optimistic:
 on any problem (an item's 400, a constraint, an access right) it rolls back
 to where the batch began and the item-by-item path runs instead, to name
 the failing items exactly as it always did. A failed batch saves nothing
@@ -15,27 +17,19 @@ either way, so doing its work twice changes nothing but its cost.
 import copy
 
 from odoo import api, models
-from odoo.fields import Domain
-from odoo.tools import SQL
 
 from ..core import ApiError, translate_exception
 from ..lib import schema as s
 from .api_resource import ApiResource
 
 MAX_BATCH = 200
-# Hooks that run once per item in the item-by-item path: a resource that
-# overrides one of them keeps that path, since running them twice (bulk
-# attempt, then fallback) or in another order could be seen (a write rate
-# limit counts calls on a connection of its own, say).
-PER_ITEM_HOOKS = ("_api_before_write", "_api_after_write")
-# body keys that _api_create handles itself before the body reaches the
-# steps the bulk path repeats (an external id to assign, a company within
-# the request's selection): a batch whose creates carry one goes item by item
-SINGLE_CREATE_KEYS = ("xid", "company_id")
-
-
-class BulkFallback(Exception):
-    """The bulk path found a problem the item-by-item path must name."""
+# Methods that run once per item in the item-by-item path: a resource that
+# overrides one of them keeps that path. The write hooks, since running them
+# twice (bulk attempt, then fallback) or in another order could be seen (a
+# write rate limit counts calls on a connection of its own, say); and the
+# single create, which the bulk path does not call (it calls the pipeline,
+# `_api_create_many`, which is the method to override).
+PER_ITEM_HOOKS = ("_api_before_write", "_api_after_write", "_api_create")
 
 
 class ApiResourceBatch(models.AbstractModel):
@@ -47,7 +41,7 @@ class ApiResourceBatch(models.AbstractModel):
         self._api_check_operation("batch")
         self._api_batch_validate(body)
         items = body["items"]
-        if self._api_batch_bulk_allowed() and not _has_single_create_keys(items):
+        if self._api_batch_bulk_allowed():
             results = self._api_batch_try_bulk(items)
             if results is not None:
                 return results
@@ -156,7 +150,7 @@ class ApiResourceBatch(models.AbstractModel):
             results = self._api_batch_bulk(copy.deepcopy(items))
         except Exception as exc:
             savepoint.close(rollback=True)
-            if isinstance(exc, BulkFallback) or translate_exception(exc) is not None:
+            if translate_exception(exc) is not None:
                 return None
             raise  # not an item's error (a retry of the request, say)
         savepoint.close(rollback=False)
@@ -199,82 +193,15 @@ class ApiResourceBatch(models.AbstractModel):
 
     @api.model
     def _api_batch_create_run(self, run):
-        """Create the (index, body) of `run` as `_api_create` creates one
-        body, its steps in the same order, each over the whole run: the
-        write hook and checks of every body, the access right, the creates
-        by reference, then one create() of what is left."""
+        """Create the (index, body) of `run` through the create pipeline
+        (`_api_create_many`), all its bodies at once: the steps of a single
+        create, each over the whole run, then one create() of the new
+        records."""
         if not run:
             return []
-        self._api_check_operation("create")
-        bodies = [body for _index, body in run]
-        for body in bodies:
-            self._api_before_write("create")
-            self._api_validate(body, self._api_create_schema)
-            self._api_check_body(body)
-        self._api_records().check_access("create")
-        existing = self._api_batch_find_existing(bodies)
-        to_create = [body for position, body in enumerate(bodies) if position not in existing]
-        records = self._api_records()
-        if to_create:
-            records = records.create([self._api_prepare_create(body) for body in to_create])
-            for record, body in zip(records, to_create, strict=True):
-                self._api_after_write(record, body, created=True)
-            self.env.flush_all()  # a constraint fails here, not at the commit
-        created = iter(records)
-        results = []
-        for position, (index, _body) in enumerate(run):
-            if position in existing:
-                results.append({"index": index, "id": existing[position].id, "created": False})
-            else:
-                results.append({"index": index, "id": next(created).id, "created": True})
-        return results
-
-    @api.model
-    def _api_batch_find_existing(self, bodies):
-        """{position: record} of the creates by reference among `bodies`
-        (distinct references) that return an existing record, found as
-        `_api_find_existing` finds one, in a few queries for all of them:
-        the same advisory locks, the readable record of lowest id, BulkFallback
-        for one the caller may not read (the item-by-item path answers its
-        409), the same retry when one was committed meanwhile."""
-        values = {
-            position: value
-            for position, body in enumerate(bodies)
-            if (value := self._api_batch_ref_value(body)) is not None
-        }
-        if not values:
-            return {}
-        keys = [f"my_api.external_ref:{self._api_model}:{value}" for value in values.values()]
-        self.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k", keys)
-        )
-        domains = {
-            position: Domain(self._api_external_ref_domain(value))
-            for position, value in values.items()
-        }
-        readable = self._api_records().search(Domain.OR(domains.values()), order="id")
-        found, missing = {}, []
-        for position, domain in domains.items():
-            match = readable.filtered_domain(domain)[:1]
-            if match:
-                found[position] = match
-            else:
-                missing.append(position)
-        if missing:
-            either = Domain.OR(domains[position] for position in missing)
-            # sudo: a record the caller may not read must still stop a
-            # duplicate (the item-by-item path answers 409 for it)
-            hidden = self._api_records().sudo().search(either)
-            if any(hidden.filtered_domain(domains[position]) for position in missing):
-                raise BulkFallback()
-            self._api_check_committed_meanwhile(either)
-        return found
-
-
-def _has_single_create_keys(items):
-    """Whether a create of `items` carries a key of SINGLE_CREATE_KEYS."""
-    return any(
-        item.get("op") == "create"
-        and any(key in item.get("data", {}) for key in SINGLE_CREATE_KEYS)
-        for item in items
-    )
+        results = self._api_create_many([body for _index, body in run])
+        self.env.flush_all()  # a constraint fails here, not at the commit
+        return [
+            {"index": index, "id": record.id, "created": created}
+            for (index, _body), (record, created) in zip(run, results, strict=True)
+        ]

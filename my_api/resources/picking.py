@@ -356,13 +356,14 @@ class ApiResourcePicking(models.AbstractModel):
         return values
 
     @api.model
-    def _api_create(self, body):
+    def _api_create_many(self, bodies):
         """Create and confirm: a picking the API makes is ready to process
         (Odoo reserves a delivery's stock as the operation type says)."""
-        picking, created = super()._api_create(body)
-        if created:
-            picking.action_confirm()
-        return picking, created
+        results = super()._api_create_many(bodies)
+        for picking, created in results:
+            if created:
+                picking.action_confirm()
+        return results
 
     # ------------------------------------------------------------- actions
     @api.model
