@@ -20,10 +20,10 @@ How a stored text becomes a value (`Setting.parse`), in this order:
    - `text`: the text as stored;
    - a function of the text, for a structured value (it falls back on its
      own);
-3. a text the kind cannot read (ValueError): the default when `invalid`
-   is "default"; with "raise" the error reaches the reader, which then
-   fails as it always did (the table keeps each reader's habit: changing
-   one is a one-word change here, made on purpose);
+3. a text the kind cannot read (ValueError): the default (`invalid`
+   "default", every setting's): an administrator's typo in Settings >
+   Technical > System Parameters must not make every request that reads
+   it fail. `invalid="raise"` lets the error reach the reader instead;
 4. a number outside [minimum, maximum]: moved to the bound it crossed
    (`out_of_bounds="clamp"`) or replaced by the default ("default").
 
@@ -51,7 +51,7 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     out_of_bounds: str = "clamp"
-    invalid: str = "raise"
+    invalid: str = "default"
     strip: bool = False
 
     def __post_init__(self):
@@ -68,7 +68,7 @@ class Setting:
             return self.default
         try:
             value = self._read(raw)
-        except ValueError:
+        except (ValueError, OverflowError):
             if self.invalid == "default":
                 return self.default
             raise

@@ -52,6 +52,18 @@ class TestRateLimit(ApiCase):
         admin_key = self.new_api_key(self.env.ref("base.user_admin"))
         self.assertNotIn("RateLimit-Limit", self.api("GET", "/api/v1/me", key=admin_key).headers)
 
+    def test_unreadable_limits_fall_back_to_their_defaults(self):
+        """An administrator's typo in a system parameter must not make every
+        request fail: the limit in force is the default."""
+        params = self.env["ir.config_parameter"]
+        for text in ("abc", "1e3", "9" * 5000, "60,300"):
+            with self.subTest(text=text[:20]):
+                params.set_param("my_api.rate_limit", text)
+                params.set_param("my_api.rate_limit_window", text)
+                response = self.api("GET", "/api/v1/me", key=self.new_api_key(self.salesman))
+                self.assertEqual(response.status_code, 200, response.text)
+                self.assertEqual(response.headers["RateLimit-Policy"], '"user";q=600;w=60')
+
     def test_rate_limit_counts_per_user_across_keys(self):
         """A user who mints more keys does not get more requests: the user's
         budget is counted across all of them (and the session)."""

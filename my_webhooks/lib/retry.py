@@ -29,7 +29,7 @@ def parse_schedule(text):
     """`"60, 300, 1800"` -> (60, 300, 1800); empty or invalid -> default."""
     try:
         delays = tuple(max(0, int(float(part))) for part in (text or "").split(",") if part.strip())
-    except ValueError:
+    except (ValueError, OverflowError):  # "x", "inf"
         return DEFAULT_SCHEDULE
     return delays or DEFAULT_SCHEDULE
 
