@@ -49,6 +49,23 @@ class TestClientCredentials(OAuth2Case):
         self.assertEqual(data["scopes"], ["orders:read"])
         self.assertEqual(data["client_id"], self.service_client.identifier)
 
+    def test_token_cannot_rotate_its_users_api_key(self):
+        """POST /api/v1/keys/rotate rotates the key that calls it: a token
+        holds no key, and must not get one of its user's (nor a new one)."""
+        key = self.new_api_key(self.salesman, "Order sync key")
+        keys = self.env["res.users.apikeys"].search([("user_id", "=", self.salesman.id)])
+        access = self.client_credentials_token()["access_token"]
+        response = self.api("POST", "/api/v1/keys/rotate", key=access, body={})
+        error = self.assertError(response, 403, "forbidden")
+        self.assertIn("only an API key can rotate itself", error["message"])
+        self.assertNotIn("key", response.json())
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.env["res.users.apikeys"].search([("user_id", "=", self.salesman.id)]), keys
+        )
+        self.assertFalse(keys.my_successor_id)
+        self.assertEqual(self.api("GET", "/api/v1/me", key=key).status_code, 200)
+
     def test_expired_token_is_invalid(self):
         access = self.client_credentials_token()["access_token"]
         row = self.env["oauth.token"].search([("client_id", "=", self.service_client.id)])
