@@ -153,6 +153,15 @@ class TestClientCredentials(OAuth2Case):
         )
         self.assertOAuthError(response, 401, "invalid_client")
 
+    def test_archived_user_tokens_stop_at_once(self):
+        """README, what a change of rights means: an OAuth2 token is checked
+        against its user at each request (no cache), so archiving the user
+        ends its tokens at once."""
+        access = self.client_credentials_token()["access_token"]
+        self.assertEqual(self.api("GET", "/api/v1/orders", key=access).status_code, 200)
+        self.salesman.action_archive()
+        self.assertError(self.api("GET", "/api/v1/orders", key=access), 401, "unauthorized")
+
     def test_new_secret_replaces_the_old_one(self):
         old = self.service_secret
         new = self.set_secret(self.service_client)
