@@ -124,7 +124,24 @@ class ResUsersApikeys(models.Model):
         Live: not expired (revoked keys are deleted). Keys in their grace
         period count: a stolen key rotated again and again breeds no more
         than the cap, and waits for the overlaps to end.
+
+        Mints for one user are serialized: two at once (two servers of one
+        integration rotating their keys at the same moment, or copies of
+        several keys) would otherwise each count the keys as they were
+        before either minted, and both pass. The first to come takes the
+        user's row (a no-op UPDATE); the second waits for it, then fails to
+        serialize once the first commits, and Odoo runs its request again,
+        which counts the first's key. A row lock alone would not do: under
+        REPEATABLE READ the second would still count from its snapshot. Being
+        serialized, the two also never post their activity at once (whose
+        first one makes the responsible a follower, a unique row).
         """
+        # log_exceptions: the second's serialization failure is expected,
+        # and Odoo's retry says so in the log
+        self.env.cr.execute(
+            SQL("UPDATE res_users SET write_date = write_date WHERE id = %s", user.id),
+            log_exceptions=False,
+        )
         cap = setting(self.env, "max_keys_per_user")
         now = _now()
         # sudo: counting the owner's keys, whoever mints (the owner or an administrator)

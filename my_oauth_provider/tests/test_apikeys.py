@@ -2,7 +2,7 @@ import datetime
 import time
 from contextlib import contextmanager
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import _request_stack
 from odoo.tests import new_test_user, tagged
@@ -514,6 +514,20 @@ class TestApiKeyLifecycle(ApiCase):
         self.env.cr.execute(SQL("DELETE FROM res_users_apikeys WHERE id = %s", self._key_id(key)))
         self.assertEqual(self.status(key), 200)
         # ...until the TTL (my_api.apikey_cache_ttl) has passed
+        self.env["ir.config_parameter"].set_param("my_api.apikey_cache_ttl", "0")
+        self.assertEqual(self.status(key), 401)
+
+    def test_cached_key_of_a_user_who_lost_a_group_or_was_archived(self):
+        """README, what a change of rights means while a key is cached:
+        access rights are read at each request, so a removed group bites at
+        once; an archived user's key works until the cache TTL has passed."""
+        key = self.Keys._mint_for_user(self.integration, "Shop", "api", self.in_days(30))
+        self.assertEqual(self.api("GET", "/api/v1/orders", key=key).status_code, 200)  # cached
+        sales = self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.integration.write({"group_ids": [Command.unlink(sales.id)]})
+        self.assertError(self.api("GET", "/api/v1/orders", key=key), 403, "forbidden")
+        self.integration.action_archive()
+        self.assertEqual(self.status(key), 200)
         self.env["ir.config_parameter"].set_param("my_api.apikey_cache_ttl", "0")
         self.assertEqual(self.status(key), 401)
 

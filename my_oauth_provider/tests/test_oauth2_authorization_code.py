@@ -72,7 +72,16 @@ class TestAuthorizationCode(OAuth2Case):
         granted, no code, no redirect to the client."""
         page = self.open_authorize()
         fields = self.consent_fields(page)
-        for decisions in ([], ["allow", "allow"], ["deny", "allow"], ["allow", "deny"], ["yes"]):
+        for decisions in (
+            [],
+            ["allow", "allow"],
+            ["deny", "allow"],
+            ["allow", "deny"],
+            ["yes"],
+            [""],
+            ["", "deny"],
+            ["allow", ""],
+        ):
             with self.subTest(decisions=decisions):
                 data = fields + [("decision", decision) for decision in decisions]
                 response = self.url_open("/oauth2/authorize", data=data, allow_redirects=False)
@@ -85,6 +94,27 @@ class TestAuthorizationCode(OAuth2Case):
         # the same form with one decision still works
         _target, query = self.redirect_query(self.consent(page))
         self.assertTrue(query["code"])
+
+    def test_decision_in_the_query_string_of_the_post_does_not_count(self):
+        """Only the form's button decides: a `decision` in the URL the form
+        is posted to neither adds to it nor stands in for it."""
+        page = self.open_authorize()
+        fields = self.consent_fields(page)
+        response = self.url_open(
+            "/oauth2/authorize?decision=allow",
+            data=[*fields, ("decision", "deny")],
+            allow_redirects=False,
+        )
+        _target, query = self.redirect_query(response)
+        self.assertEqual(query["error"], "access_denied")
+        response = self.url_open(
+            "/oauth2/authorize?decision=allow", data=fields, allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertNotIn("Location", response.headers)
+        mine = [("client_id", "=", self.web_client.id)]
+        self.assertFalse(self.env["oauth.grant"].search(mine))
+        self.assertFalse(self.env["oauth.authorization.code"].search(mine))
 
     def test_wrong_verifier_is_invalid_grant(self):
         code = self.get_code()

@@ -49,6 +49,23 @@ class TestClientCredentials(OAuth2Case):
         self.assertEqual(data["scopes"], ["orders:read"])
         self.assertEqual(data["client_id"], self.service_client.identifier)
 
+    def test_token_cannot_rotate_its_users_api_key(self):
+        """POST /api/v1/keys/rotate rotates the key that calls it: a token
+        holds no key, and must not get one of its user's (nor a new one)."""
+        key = self.new_api_key(self.salesman, "Order sync key")
+        keys = self.env["res.users.apikeys"].search([("user_id", "=", self.salesman.id)])
+        access = self.client_credentials_token()["access_token"]
+        response = self.api("POST", "/api/v1/keys/rotate", key=access, body={})
+        error = self.assertError(response, 403, "forbidden")
+        self.assertIn("only an API key can rotate itself", error["message"])
+        self.assertNotIn("key", response.json())
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.env["res.users.apikeys"].search([("user_id", "=", self.salesman.id)]), keys
+        )
+        self.assertFalse(keys.my_successor_id)
+        self.assertEqual(self.api("GET", "/api/v1/me", key=key).status_code, 200)
+
     def test_expired_token_is_invalid(self):
         access = self.client_credentials_token()["access_token"]
         row = self.env["oauth.token"].search([("client_id", "=", self.service_client.id)])
@@ -135,6 +152,15 @@ class TestClientCredentials(OAuth2Case):
             auth=(self.service_client.identifier, self.service_secret),
         )
         self.assertOAuthError(response, 401, "invalid_client")
+
+    def test_archived_user_tokens_stop_at_once(self):
+        """README, what a change of rights means: an OAuth2 token is checked
+        against its user at each request (no cache), so archiving the user
+        ends its tokens at once."""
+        access = self.client_credentials_token()["access_token"]
+        self.assertEqual(self.api("GET", "/api/v1/orders", key=access).status_code, 200)
+        self.salesman.action_archive()
+        self.assertError(self.api("GET", "/api/v1/orders", key=access), 401, "unauthorized")
 
     def test_new_secret_replaces_the_old_one(self):
         old = self.service_secret

@@ -1,5 +1,8 @@
 """API keys minted for an integration user, rotated by the integration itself."""
 
+import os
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +15,13 @@ def mint_for_integration(days=30, unscoped=False):
 
     `unscoped`: a key as Preferences > New API Key makes it (scope NULL).
     """
+    login, keys = integration_with_keys(1, days, unscoped)
+    return login, keys[0]
+
+
+def integration_with_keys(count, days=30, unscoped=False):
+    """A fresh integration user with `count` keys minted by an administrator;
+    return (login, [keys])."""
     mint = (
         "env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e sync', expiry)"
         if unscoped
@@ -26,13 +36,13 @@ def mint_for_integration(days=30, unscoped=False):
         f"user = env['res.users'].create({{'name': 'E2E {marker[:8]}', 'login': '{login}', "
         "'my_is_integration': True, 'group_ids': [(6, 0, groups)]})\n"
         f"expiry = fields.Datetime.now() + datetime.timedelta(days={days})\n"
-        f"key = {mint}\n"
-        f"print('{marker}' + key)\n"
+        f"for _i in range({count}):\n"
+        f"    print('{marker}' + {mint})\n"
     )
-    for line in out.splitlines():
-        if line.startswith(marker):
-            return login, line[len(marker) :]
-    raise RuntimeError(f"no key in odoo shell output: {out[-500:]}")
+    keys = [line[len(marker) :] for line in out.splitlines() if line.startswith(marker)]
+    if len(keys) != count:
+        raise RuntimeError(f"no keys in odoo shell output: {out[-500:]}")
+    return login, keys
 
 
 def rotate(odoo_url, key):
@@ -102,3 +112,91 @@ def test_concurrent_rotations_of_one_key_give_one_successor(odoo_url):
             error = response.json()["error"]
             assert error["code"] == "conflict"
             assert f"#{successor}" in error["message"]
+
+
+def rotate_at_once(odoo_url, db, keys):
+    """Rotate `keys` at the same moment; return the responses.
+
+    The overlap is made certain: a transaction of the test holds the keys'
+    rows locked until every rotation waits for them, so all have started,
+    and none has counted its user's keys, before any can mint."""
+    import psycopg2  # noqa: PLC0415 - the db fixture skipped the test without ODOO_DSN
+
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT id FROM res_users_apikeys WHERE index IN %s", [tuple(k[:8] for k in keys)]
+        )
+        ids = tuple(row[0] for row in cur.fetchall())
+    assert len(ids) == len(keys)
+    locker = psycopg2.connect(os.environ["ODOO_DSN"])
+    responses = []
+    threads = [
+        threading.Thread(target=lambda key=key: responses.append(rotate(odoo_url, key)))
+        for key in keys
+    ]
+    try:
+        with locker.cursor() as cur:
+            cur.execute("SELECT id FROM res_users_apikeys WHERE id IN %s FOR UPDATE", [ids])
+        for thread in threads:
+            thread.start()
+        waiting, deadline = 0, time.monotonic() + 60
+        while waiting < len(keys) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with db.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%%res_users_apikeys%%'"
+                )
+                waiting = cur.fetchone()[0]
+        assert waiting == len(keys), "the rotations did not overlap"
+    finally:
+        locker.rollback()
+        locker.close()
+    for thread in threads:
+        thread.join(timeout=120)
+    return responses
+
+
+def live_keys(db, login):
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id"
+            " WHERE u.login = %s"
+            " AND (k.expiration_date IS NULL OR k.expiration_date >= now() at time zone 'utc')",
+            [login],
+        )
+        return cur.fetchone()[0]
+
+
+def test_concurrent_rotations_of_two_keys_stay_within_the_key_cap(odoo_url, db):
+    """Two keys of one user (two servers of one integration, or copies an
+    attacker holds) rotated at the same moment when the user has one key
+    less than the cap (5): one new key, the other rotation refused, never a
+    sixth live key."""
+    login, keys = integration_with_keys(3)
+    assert rotate(odoo_url, keys[2]).status_code == 201  # 4 live keys now
+    responses = rotate_at_once(odoo_url, db, keys[:2])
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 409], [response.text for response in responses]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert "at most 5 live API keys" in refused.json()["error"]["message"]
+    assert live_keys(db, login) == 5
+
+
+def test_concurrent_rotations_of_two_keys_both_succeed(odoo_url, db):
+    """Below the cap, two keys of one integration rotated at the same moment
+    both get their successor, and its responsible hears of both (the first
+    activity on the integration's contact makes the responsible a follower:
+    two at once must not clash on that)."""
+    login, keys = integration_with_keys(2)
+    responses = rotate_at_once(odoo_url, db, keys)
+    statuses = [response.status_code for response in responses]
+    assert statuses == [201, 201], [response.text for response in responses]
+    assert live_keys(db, login) == 4
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM mail_activity a JOIN res_users u ON u.partner_id = a.res_id"
+            " WHERE a.res_model = 'res.partner' AND u.login = %s",
+            [login],
+        )
+        assert cur.fetchone()[0] == 2
