@@ -10,6 +10,7 @@ from . import (
     api_resource_aggregate,
     base,
     ir_http,
+    res_company,
     res_config_settings,
     res_users,
     res_users_apikeys,

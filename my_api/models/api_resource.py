@@ -985,11 +985,15 @@ class ApiResource(models.AbstractModel):
         fname = self._api_company_fname()
         if not fname or (rows and "company" in rows[0]):
             return rows
-        companies = records[fname]
-        names = names_of(companies)
+        names = self.env["res.company"]._api_company_names()
         for record, row in zip(records, rows, strict=True):
             company = record[fname]
-            row["company"] = {"id": company.id, "name": names[company.id]} if company else None
+            if not company:
+                row["company"] = None
+                continue
+            # sudo: a company's name, as ref() reads names (one new since the cache)
+            name = names.get(company.id) or company.sudo().name
+            row["company"] = {"id": company.id, "name": name}
         return rows
 
     # ------------------------------------------------------------- render

@@ -113,6 +113,20 @@ class TestCompanies(ApiCase):
         shared = self.get(f"/api/v1/partners/{self.customer.id}").json()["data"]
         self.assertIsNone(shared["company"])
 
+    def test_a_renamed_company_is_named_anew_in_the_next_answer(self):
+        """Company names are cached for rows: a rename must not leave the
+        old name in answers."""
+        path = f"{ORDERS}/{self.order_b.id}"
+        self.assertEqual(
+            self.get(path, self.header(self.company_b)).json()["data"]["company"]["name"],
+            "Api Company B",
+        )
+        self.company_b.name = "Api Company B (renamed)"
+        self.assertEqual(
+            self.get(path, self.header(self.company_b)).json()["data"]["company"]["name"],
+            "Api Company B (renamed)",
+        )
+
     def test_company_id_filters_within_the_selection(self):
         both = self.header(self.company_a, self.company_b)
         path = f"{ORDERS}?partner_id={self.customer.id}&company_id="
