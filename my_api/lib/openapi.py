@@ -10,7 +10,7 @@ from .companies import HEADER as COMPANY_HEADER
 from .companies import MAX_COMPANIES
 from .errors import DEFAULT_CODES
 from .schema import INT4_MAX, SPAN_PATTERN, XID_NAME_PATTERN, json_schema
-from .timestamps import TIMEZONE_HEADER, TIMEZONE_MAX_LENGTH, TIMEZONE_PATTERN
+from .timestamps import DATE_FILTER_RULE, TIMEZONE_HEADER, TIMEZONE_MAX_LENGTH, TIMEZONE_PATTERN
 
 ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
 API_VERSION = "1.0.0"
@@ -33,9 +33,8 @@ COMPANIES_AND_TIMEZONES = (
     "yours (403 otherwise); without it in your current company only. Rows carry their "
     "company; lists filter on company_id within the selection. Timezone: "
     f"{TIMEZONE_HEADER} (an IANA name such as Asia/Dubai; 400 if unknown), else your "
-    "user's timezone, else UTC. A date alone in a timestamp filter (date_from=2026-02-01) "
-    "is that whole day in the request's timezone; a timestamp with its offset is that "
-    "exact instant; date fields (an invoice's invoice_date) are days and never shift. "
+    f"user's timezone, else UTC. In a timestamp filter (date_from=2026-02-01): {DATE_FILTER_RULE}; "
+    "date fields (an invoice's invoice_date) are days and never shift. "
     "Answers give timestamps in UTC with Z; GET /me shows the companies and timezone."
 )
 
@@ -176,11 +175,9 @@ def _components_base():
             "updated_since": {
                 "name": "updated_since",
                 "in": "query",
-                "description": "Only records changed at or after this time (to the second): "
-                "an ISO 8601 timestamp with its UTC offset (2026-01-31T06:00:00Z; one without "
-                "offset is refused), or a date alone for the start of that day in the "
-                "request's timezone (X-Odoo-Timezone). Answers give every timestamp in UTC "
-                "with Z.",
+                "description": "Only records changed at or after this time (to the second; "
+                f"2026-01-31T06:00:00Z). {DATE_FILTER_RULE}: updated_since=2026-01-31 is from "
+                "that day's first instant. Answers give every timestamp in UTC with Z.",
                 "schema": {"type": "string", "pattern": f"^{SPAN_PATTERN}$"},
             },
             "IdempotencyKey": {
@@ -282,8 +279,7 @@ def _resource_paths(desc):
                 },
             },
         ]
-        for name, spec in desc["filters"].items():
-            params.append({"name": name, "in": "query", "schema": json_schema(spec, "query")})
+        params.extend(_filter_parameter(name, spec) for name, spec in desc["filters"].items())
         collection["get"] = {
             "operationId": f"list_{path}",
             "summary": f"List {desc['description']}",
@@ -487,6 +483,16 @@ BUCKETS = (
 )
 
 
+def _filter_parameter(name, spec):
+    """The query parameter of a list filter. Its description is the
+    parameter's (what documentation tools and the docs page show), not
+    only its schema's."""
+    param = {"name": name, "in": "query", "schema": json_schema(spec, "query")}
+    if spec.description:
+        param["description"] = spec.description
+    return param
+
+
 def _terms_pattern(alternatives):
     """A comma-separated list of 1 to AGGREGATE_MAX_TERMS terms, each one
     of `alternatives` (regular expressions)."""
@@ -552,8 +558,7 @@ def _aggregate_path(desc, auth_errors):
         },
         {"$ref": "#/components/parameters/updated_since"},
     ]
-    for name, spec in desc["filters"].items():
-        params.append({"name": name, "in": "query", "schema": json_schema(spec, "query")})
+    params.extend(_filter_parameter(name, spec) for name, spec in desc["filters"].items())
     return {
         "get": {
             "operationId": f"aggregate_{desc['path']}",

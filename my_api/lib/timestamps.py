@@ -45,6 +45,22 @@ _TIMESTAMP_RE = re.compile(
 )
 _ONE_SECOND = datetime.timedelta(seconds=1)
 TIMEZONE_HEADER = "X-Odoo-Timezone"
+# How every timestamp filter (date_from, scheduled_to, updated_since...)
+# reads its value, in the words of the OpenAPI document and the docs page:
+# one sentence for all of them, so that no resource tells it otherwise.
+DATE_FILTER_RULE = (
+    "A timestamp with its UTC offset (Z or +HH:MM) is that exact instant (one without an "
+    "offset is refused); a date alone is the whole day in the request's timezone "
+    f"({TIMEZONE_HEADER}, else the user's, else UTC)"
+)
+
+
+def date_filter_description(what, lower, upper):
+    """The description of a timestamp filter of a pair (`lower`, `upper`:
+    its query names): `what` it bounds, DATE_FILTER_RULE, and an example."""
+    return f"{what}. {DATE_FILTER_RULE}: {lower}=2026-01-31&{upper}=2026-01-31 is that day."
+
+
 TIMEZONE_MAX_LENGTH = 64
 # Every IANA name has this form (Area/Location[/Sublocation], EST5EDT,
 # Etc/GMT+4): what the OpenAPI document declares of the header.

@@ -744,7 +744,7 @@ class ApiResource(models.AbstractModel):
         whatever the number of bodies."""
         spec = self._api_create_body_schema()
         for _body in bodies:
-            self._api_before_write("create")
+            self._api_call_before_write("create")
         for body in bodies:
             self._api_validate(body, spec, resolve=False)
         self._api_resolve_bodies(bodies, spec)
@@ -805,7 +805,16 @@ class ApiResource(models.AbstractModel):
         """Called first by create, update and delete (`operation`), once the
         operation is known to exist: before the body is validated or the
         record looked up, so that what counts calls (a write rate limit)
-        counts the refused ones too. Raise ApiError to refuse the call."""
+        counts the refused ones too. Raise ApiError to refuse the call.
+        A PUT by external id calls it once, with `upsert`, before it knows
+        whether it creates or updates (see api_resource_xref.py)."""
+
+    @api.model
+    def _api_call_before_write(self, operation):
+        """Run `_api_before_write(operation)`, unless the call that runs
+        this create or update (a PUT) already ran it for itself."""
+        if not self.env.context.get("api_before_write_done"):
+            self._api_before_write(operation)
 
     @api.model
     def _api_check_body(self, body, record=None):
@@ -827,7 +836,7 @@ class ApiResource(models.AbstractModel):
         """Update from a JSON body (the checks in _api_create's order, the
         record and its precondition after the schema); return the record."""
         self._api_check_operation("update")
-        self._api_before_write("update")
+        self._api_call_before_write("update")
         record = self._api_resolve(ident)
         # a malformed body is refused as such, whatever version it targets
         self._api_validate(body, self._api_update_schema, partial=True)

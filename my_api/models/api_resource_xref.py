@@ -386,6 +386,14 @@ class ApiResource(models.AbstractModel):
         they are, so that sending the same body again changes nothing."""
         if not self._api_can_upsert():
             raise ApiError(405, f"PUT is not available on /{self._api_path}", "method_not_allowed")
+        # the write hook first, as POST and PATCH run it: what counts writes
+        # (a write rate limit) counts a refused PUT too, and only once
+        self._api_before_write("upsert")
+        return self.with_context(api_before_write_done=True)._api_upsert_run(ident, body, if_match)
+
+    @api.model
+    def _api_upsert_run(self, ident, body, if_match):
+        """The PUT of `_api_upsert`, its write hook run."""
         if not ident.startswith("xid:"):
             raise ApiError(
                 400,

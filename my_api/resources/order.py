@@ -3,16 +3,12 @@ from odoo.tools import SQL
 
 from ..core import ApiError, parse_datetime
 from ..lib import schema as s
+from ..lib.timestamps import date_filter_description
 from ..models.api_resource import eq, names_of, ref, since, until
 
 STATES = ["draft", "sent", "sale", "cancel"]
 TIMESTAMP_IN = (
     "With its UTC offset (Z or +HH:MM), which is honoured; a timestamp without one is refused."
-)
-DATE_FILTER = (
-    "A timestamp with its UTC offset, or a date alone for the whole day in the request's "
-    "timezone (X-Odoo-Timezone, else yours, else UTC): "
-    "date_from=2026-01-31&date_to=2026-01-31 is that day."
 )
 
 PARTNER_REF = s.Object(
@@ -155,13 +151,17 @@ class ApiResourceOrder(models.AbstractModel):
         ),
         "date_from": (
             s.Field(
-                "string", format="date-time", description=f"Ordered at or after. {DATE_FILTER}"
+                "string",
+                format="date-time",
+                description=date_filter_description("Ordered at or after", "date_from", "date_to"),
             ),
             since("date_order"),
         ),
         "date_to": (
             s.Field(
-                "string", format="date-time", description=f"Ordered at or before. {DATE_FILTER}"
+                "string",
+                format="date-time",
+                description=date_filter_description("Ordered at or before", "date_from", "date_to"),
             ),
             until("date_order"),
         ),

@@ -16,15 +16,12 @@ from odoo.tools import SQL
 
 from ..core import ApiError, parse_datetime, validation_error
 from ..lib import schema as s
+from ..lib.timestamps import date_filter_description
 from ..models.api_resource import eq, names_of, ref, since, until
 from .stock_move import MOVE_READ, REF, location_names
 
 STATES = ["draft", "waiting", "confirmed", "assigned", "done", "cancel"]
 TYPES = ["incoming", "outgoing", "internal"]
-DATE_FILTER = (
-    "A timestamp with its UTC offset, or a date alone for the whole day (UTC): "
-    "scheduled_from=2026-01-31&scheduled_to=2026-01-31 is that day."
-)
 
 PICKING_READ = s.Object(
     {
@@ -157,13 +154,21 @@ class ApiResourcePicking(models.AbstractModel):
         "partner_id": (s.Id(), eq("partner_id")),
         "scheduled_from": (
             s.Field(
-                "string", format="date-time", description=f"Scheduled at or after. {DATE_FILTER}"
+                "string",
+                format="date-time",
+                description=date_filter_description(
+                    "Scheduled at or after", "scheduled_from", "scheduled_to"
+                ),
             ),
             since("scheduled_date"),
         ),
         "scheduled_to": (
             s.Field(
-                "string", format="date-time", description=f"Scheduled at or before. {DATE_FILTER}"
+                "string",
+                format="date-time",
+                description=date_filter_description(
+                    "Scheduled at or before", "scheduled_from", "scheduled_to"
+                ),
             ),
             until("scheduled_date"),
         ),

@@ -11,13 +11,10 @@ from odoo import api, models
 
 from ..core import ApiError
 from ..lib import schema as s
+from ..lib.timestamps import date_filter_description
 from ..models.api_resource import eq, names_of, ref, since, until
 
 MOVE_STATES = ["draft", "waiting", "confirmed", "partially_available", "assigned", "done", "cancel"]
-DATE_FILTER = (
-    "A timestamp with its UTC offset, or a date alone for the whole day (UTC): "
-    "date_from=2026-01-31&date_to=2026-01-31 is that day."
-)
 
 REF = s.Object({"id": s.Field("integer"), "name": s.Field("string")})
 PRODUCT_REF = s.Object(
@@ -95,11 +92,19 @@ class ApiResourceStockMove(models.AbstractModel):
             _in_or_out_of,
         ),
         "date_from": (
-            s.Field("string", format="date-time", description=f"Done at or after. {DATE_FILTER}"),
+            s.Field(
+                "string",
+                format="date-time",
+                description=date_filter_description("Done at or after", "date_from", "date_to"),
+            ),
             since("date"),
         ),
         "date_to": (
-            s.Field("string", format="date-time", description=f"Done at or before. {DATE_FILTER}"),
+            s.Field(
+                "string",
+                format="date-time",
+                description=date_filter_description("Done at or before", "date_from", "date_to"),
+            ),
             until("date"),
         ),
     }

@@ -190,6 +190,88 @@ class TestCompanies(ApiCase):
             self.ids(path, self.header(self.company_a, self.company_b)), set(quants.values())
         )
 
+    def test_pickings_follow_the_selection(self):
+        pickings = {}
+        for company in (self.company_a, self.company_b):
+            warehouse = self.env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            picking = (
+                self.env["stock.picking"]
+                .with_company(company)
+                .create({"picking_type_id": warehouse.out_type_id.id, "origin": "TWO-COMPANIES"})
+            )
+            self.assertEqual(picking.company_id, company)
+            pickings[company] = picking.id
+        path = "/api/v1/pickings?origin=TWO-COMPANIES"
+        self.assertEqual(self.ids(path), {pickings[self.company_a]})
+        self.assertEqual(self.ids(path, self.header(self.company_b)), {pickings[self.company_b]})
+        self.assertEqual(
+            self.ids(path, self.header(self.company_a, self.company_b)), set(pickings.values())
+        )
+        rows = self.get(path, self.header(self.company_b)).json()["data"]
+        self.assertEqual([row["company"]["id"] for row in rows], [self.company_b.id])
+        error = self.assertError(self.get(path, self.header(self.company_c)), 403, "forbidden")
+        self.assertEqual(error["details"][0]["field"], "X-Odoo-Company")
+        response = self.get(f"/api/v1/pickings/{pickings[self.company_b]}")
+        self.assertError(response, 403)
+
+    def groups(self, path, company=None):
+        """{group label: count} of an aggregate answer."""
+        response = self.get(path, company)
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        (term,) = body["group_by"]
+        return {row[term]: row["count"] for row in body["data"]}
+
+    def test_aggregates_follow_the_selection(self):
+        """An aggregate counts the selected companies' records only: one
+        day per company, so that each group says whose it is."""
+        customer = self.env["res.partner"].create({"name": "Two Companies Dashboard"})
+        days = {self.company_a: "2026-03-01", self.company_b: "2026-03-02"}
+        for company, day in days.items():
+            (
+                self.env["sale.order"]
+                .with_company(company)
+                .create(
+                    {
+                        "partner_id": customer.id,
+                        "date_order": f"{day} 10:00:00",
+                        "order_line": [Command.create({"product_id": self.product.id})],
+                    }
+                )
+            )
+            warehouse = self.env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            (
+                self.env["stock.picking"]
+                .with_company(company)
+                .create(
+                    {
+                        "picking_type_id": warehouse.out_type_id.id,
+                        "origin": "TWO-COMPANIES-DASHBOARD",
+                        "scheduled_date": f"{day} 10:00:00",
+                    }
+                )
+            )
+        both = self.header(self.company_a, self.company_b)
+        for path in (
+            f"/api/v1/orders/aggregate?group_by=date_order:day&partner_id={customer.id}",
+            "/api/v1/pickings/aggregate?group_by=scheduled_date:day&origin=TWO-COMPANIES-DASHBOARD",
+        ):
+            with self.subTest(path=path):
+                self.assertEqual(self.groups(path), {"2026-03-01": 1})
+                self.assertEqual(self.groups(path, self.header(self.company_b)), {"2026-03-02": 1})
+                self.assertEqual(self.groups(path, both), {"2026-03-01": 1, "2026-03-02": 1})
+                error = self.assertError(
+                    self.get(path, self.header(self.company_c)), 403, "forbidden"
+                )
+                self.assertEqual(error["details"][0]["field"], "X-Odoo-Company")
+                self.assertError(
+                    self.get(path + f"&company_id={self.company_b.id}"), 403, "forbidden"
+                )
+
     def test_partners_of_a_company_stay_in_it(self):
         own_b = self.env["res.partner"].create(
             {"name": "Two Companies Partner B", "company_id": self.company_b.id}
@@ -370,6 +452,70 @@ class TestTimezones(ApiCase):
                     "GET", f"{path}&date_to=2026-01-31", key=self.key, headers=headers
                 ).json()["data"]
                 self.assertEqual(found, [])
+
+    def aggregate(self, path, timezone=None):
+        headers = {"X-Odoo-Timezone": timezone} if timezone else {}
+        response = self.api("GET", path, key=self.key, headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def buckets(self, path, timezone=None):
+        """(timezone named, {bucket: count}) of an aggregate by one term."""
+        headers = {"X-Odoo-Timezone": timezone} if timezone else {}
+        response = self.api("GET", path, key=self.key, headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        (term,) = body["group_by"]
+        return body["timezone"], {row[term]: row["count"] for row in body["data"]}
+
+    def test_aggregate_buckets_are_days_of_the_requests_timezone(self):
+        """The order placed 2026-02-01 01:00 in Dubai is February's there,
+        January's for a UTC request; the answer names the timezone used."""
+        path = f"{ORDERS}/aggregate?partner_id={self.customer.id}&group_by=date_order"
+        cases = [
+            ("Asia/Dubai", "Asia/Dubai", "2026-02", "2026-02-01"),
+            ("UTC", "UTC", "2026-01", "2026-01-31"),
+            (None, "UTC", "2026-01", "2026-01-31"),  # the user has no tz
+            ("Pacific/Honolulu", "Pacific/Honolulu", "2026-01", "2026-01-31"),
+        ]
+        for timezone, named, month, day in cases:
+            with self.subTest(timezone=timezone):
+                self.assertEqual(self.buckets(f"{path}:month", timezone), (named, {month: 1}))
+                self.assertEqual(self.buckets(f"{path}:day", timezone), (named, {day: 1}))
+        # a date filter of the same request agrees with its buckets
+        self.assertEqual(
+            self.buckets(f"{path}:month&date_from=2026-02-01", "Asia/Dubai"),
+            ("Asia/Dubai", {"2026-02": 1}),
+        )
+        self.assertEqual(self.buckets(f"{path}:month&date_from=2026-02-01", "UTC"), ("UTC", {}))
+        # without the header, the user's own timezone
+        self.user.tz = "Asia/Dubai"
+        self.assertEqual(self.buckets(f"{path}:month"), ("Asia/Dubai", {"2026-02": 1}))
+
+    def test_aggregate_of_a_date_field_never_shifts(self):
+        for day in ("2026-01-31", "2026-02-01"):
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": day,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Work", "quantity": 1, "price_unit": 10})
+                    ],
+                }
+            )
+        path = f"/api/v1/invoices/aggregate?partner_id={self.customer.id}&group_by=invoice_date"
+        for timezone in ("Asia/Dubai", "UTC", "Pacific/Honolulu", "Pacific/Kiritimati", None):
+            with self.subTest(timezone=timezone):
+                named = timezone or "UTC"
+                self.assertEqual(
+                    self.buckets(f"{path}:month", timezone),
+                    (named, {"2026-01": 1, "2026-02": 1}),
+                )
+                self.assertEqual(
+                    self.buckets(f"{path}:day", timezone),
+                    (named, {"2026-01-31": 1, "2026-02-01": 1}),
+                )
 
     def test_openapi_declares_the_headers_on_every_operation(self):
         document = self.url_open("/api/v1/openapi.json").json()

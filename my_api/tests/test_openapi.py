@@ -1,7 +1,11 @@
+import html
+
 from openapi_spec_validator import validate
 
 from odoo.tests import tagged
 
+from ..lib.schema import SPAN_PATTERN
+from ..lib.timestamps import DATE_FILTER_RULE
 from .common import ApiCase
 
 
@@ -43,3 +47,41 @@ class TestOpenApi(ApiCase):
         self.assertIn("/orders/{ident}/confirm", response.text)
         self.assertNotIn("<script", response.text)
         self.assertNotIn("cdn", response.text.lower())
+
+    def test_every_timestamp_filter_says_how_a_date_alone_is_read(self):
+        """A date alone in a timestamp filter is a day of the request's
+        timezone, a timestamp with its offset an exact instant: every such
+        filter of every resource says so alike, on the document and the
+        docs page (none may still say the day is UTC's)."""
+        document = self.url_open("/api/v1/openapi.json").json()
+        components = document["components"]["parameters"]
+        span = f"^{SPAN_PATTERN}$"
+        seen = set()
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                if method == "parameters":
+                    continue
+                for param in operation.get("parameters", []):
+                    param = (
+                        components[param["$ref"].rsplit("/", 1)[1]] if "$ref" in param else param
+                    )
+                    if param["in"] != "query" or param["schema"].get("pattern") != span:
+                        continue
+                    seen.add(f"{path} {param['name']}")
+                    with self.subTest(operation=f"{method} {path}", parameter=param["name"]):
+                        description = param["description"]
+                        self.assertIn(DATE_FILTER_RULE, description)
+                        self.assertNotIn("(UTC)", description)
+        for expected in (
+            "/orders date_from",
+            "/pickings scheduled_from",
+            "/pickings scheduled_to",
+            "/stock-moves date_from",
+            "/stock-moves date_to",
+            "/stock-moves/aggregate date_to",
+            "/partners updated_since",
+        ):
+            self.assertIn(expected, seen)
+        page = self.url_open("/api/v1/docs").text
+        self.assertNotIn("whole day (UTC)", page)
+        self.assertIn(html.escape(DATE_FILTER_RULE), page)

@@ -82,10 +82,18 @@ class TestPickingsRead(StockCase):
         self.assertEqual(names(f"partner_id={self.vendor.id}"), {receipt.name})
         self.assertEqual(names("state=draft"), {elsewhere.name})
         self.assertEqual(names("state=assigned"), {receipt.name, delivery.name})
-        # a date alone is the whole day (UTC); a timestamp's offset is honoured
+        # a date alone is the whole day of the request's timezone (the user
+        # has none: UTC's); a timestamp's offset is honoured
         self.assertEqual(
             names("scheduled_from=2030-01-31&scheduled_to=2030-01-31"), {delivery.name}
         )
+        response = self.api(
+            "GET",
+            "/api/v1/pickings?scheduled_from=2030-02-01&scheduled_to=2030-02-01&limit=200",
+            key=self.stock_key,
+            headers={"X-Odoo-Timezone": "Asia/Dubai"},  # 2030-02-01 01:00 there
+        )
+        self.assertEqual({row["name"] for row in response.json()["data"]} & mine, {delivery.name})
         self.assertEqual(names("scheduled_from=2030-02-01T01:30:00%2B04:00"), set())
         self.assertEqual(names("scheduled_from=2030-02-01T01:00:00%2B04:00"), {delivery.name})
         self.assertEqual(names("scheduled_to=2030-01-31T21:00:00Z"), mine)

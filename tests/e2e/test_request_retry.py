@@ -117,6 +117,38 @@ def claims(db, key):
         return cur.fetchall()
 
 
+DDL_LOCK_TIMEOUT = "500ms"
+DDL_DEADLINE = 60  # seconds
+
+
+def table_ddl(db, statement):
+    """Run `statement`, DDL that locks a table the server uses (CREATE or
+    DROP TRIGGER), without ever queueing behind a holder for long.
+
+    A lock that DDL waits for blocks every later lock of the table, however
+    weak. Odoo's cron thread keeps the transaction that picked a job (it
+    deleted the job's ir_cron_trigger rows) open while it runs the job in
+    another one; when that job (the autovacuum) reads ir_cron_trigger behind
+    our waiting DROP TRIGGER, each waits for the other through a connection
+    PostgreSQL cannot see, and nothing ever ends. Giving up after a short
+    `lock_timeout` and trying again lets the job through.
+    """
+    deadline = time.monotonic() + DDL_DEADLINE
+    while True:
+        try:
+            with db.cursor() as cur:
+                cur.execute("SET lock_timeout = %s", [DDL_LOCK_TIMEOUT])
+                try:
+                    cur.execute(statement)
+                finally:
+                    cur.execute("RESET lock_timeout")
+            return
+        except psycopg2.errors.LockNotAvailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def fail_once(db):
     """Install a trigger that raises one serialization failure (SQLSTATE
@@ -156,13 +188,14 @@ def fail_once(db):
                 if deferred
                 else sql.SQL("TRIGGER {} BEFORE INSERT ON {}")
             ).format(sql.Identifier(name), sql.Identifier(table))
-            cur.execute(
-                sql.SQL("CREATE {} FOR EACH ROW EXECUTE FUNCTION {}({})").format(
-                    timing,
-                    sql.Identifier(name),
-                    sql.SQL(", ").join(sql.Literal(str(arg)) for arg in args),
-                )
-            )
+        table_ddl(
+            db,
+            sql.SQL("CREATE {} FOR EACH ROW EXECUTE FUNCTION {}({})").format(
+                timing,
+                sql.Identifier(name),
+                sql.SQL(", ").join(sql.Literal(str(arg)) for arg in args),
+            ),
+        )
 
         def fired():
             with db.cursor() as cur:
@@ -176,13 +209,14 @@ def fail_once(db):
         return fired
 
     yield install
+    for table in installed:
+        table_ddl(
+            db,
+            sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(
+                sql.Identifier(name), sql.Identifier(table)
+            ),
+        )
     with db.cursor() as cur:
-        for table in installed:
-            cur.execute(
-                sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(
-                    sql.Identifier(name), sql.Identifier(table)
-                )
-            )
         cur.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(sql.Identifier(name)))
         cur.execute(sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.Identifier(name)))
 
