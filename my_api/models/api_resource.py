@@ -995,14 +995,18 @@ class ApiResource(models.AbstractModel):
         if not fname or (rows and "company" in rows[0]):
             return rows
         names = self.env["res.company"]._api_company_names()
-        for record, row in zip(records, rows, strict=True):
-            company = record[fname]
-            if not company:
+        records.fetch([fname])  # read with the page: nothing to read here
+        # the company ids as cached, not one record a row (a sixth of a page's Python)
+        company_ids = list(records.env.cache.get_values(records, records._fields[fname]))
+        if len(company_ids) != len(records):  # not all cached: the plain way
+            company_ids = [record[fname].id for record in records]
+        for company_id, row in zip(company_ids, rows, strict=True):
+            if not company_id:
                 row["company"] = None
                 continue
             # sudo: a company's name, as ref() reads names (one new since the cache)
-            name = names.get(company.id) or company.sudo().name
-            row["company"] = {"id": company.id, "name": name}
+            name = names.get(company_id) or self.env["res.company"].sudo().browse(company_id).name
+            row["company"] = {"id": company_id, "name": name}
         return rows
 
     # ------------------------------------------------------------- render
