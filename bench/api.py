@@ -53,6 +53,15 @@ BATCH = 200
 FIELDS = ["name", "partner_id", "date_order", "amount_total", "state", "order_line", "write_date"]
 PAGE = 50
 
+# what both seeds copy rows with (run before each): the columns of a table but those named
+COPY_HELPERS = """
+cr = env.cr
+def columns(table, skip):
+    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+               "AND NOT (column_name = ANY(%s))", [table, skip])
+    return [row[0] for row in cr.fetchall()]
+"""
+
 SEED = """
 from odoo import Command
 env['ir.config_parameter'].set_param('my_api.rate_limit', '100000000')
@@ -62,10 +71,6 @@ template = env['sale.order'].create({'partner_id': partner.id,
     'order_line': [Command.create({'product_id': product.id, 'product_uom_qty': 2})]})
 env.flush_all()
 cr = env.cr
-def columns(table, skip):
-    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-               "AND NOT (column_name = ANY(%s))", [table, skip])
-    return [row[0] for row in cr.fetchall()]
 cols = columns('sale_order', ['id', 'name', 'date_order'])
 col_sql = ', '.join('"%s"' % c for c in cols)
 cr.execute(
@@ -117,10 +122,6 @@ if not cr.fetchone()[0]:
     })
     template.action_confirm()
     env.flush_all()
-    def columns(table, skip):
-        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                   "AND NOT (column_name = ANY(%s))", [table, skip])
-        return [row[0] for row in cr.fetchall()]
     cols = columns('stock_picking', ['id', 'name', 'scheduled_date'])
     col_sql = ', '.join('"%s"' % c for c in cols)
     cr.execute(
@@ -183,7 +184,7 @@ def main():
             raise SystemExit("install failed")
         print(f"seeding {options.orders} orders ...", flush=True)
         print(
-            shell(SEED.replace("{orders}", str(options.orders)), db_args, db)
+            shell(COPY_HELPERS + SEED.replace("{orders}", str(options.orders)), db_args, db)
             .strip()
             .splitlines()[-1]
         )
@@ -191,7 +192,11 @@ def main():
     if "pickings" in groups:
         print(f"seeding {options.pickings} pickings (once) ...", flush=True)
         print(
-            shell(SEED_PICKINGS.replace("{pickings}", str(options.pickings)), db_args, db)
+            shell(
+                COPY_HELPERS + SEED_PICKINGS.replace("{pickings}", str(options.pickings)),
+                db_args,
+                db,
+            )
             .strip()
             .splitlines()[-1]
         )

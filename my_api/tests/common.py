@@ -1,11 +1,15 @@
+import contextlib
 import datetime
 import http.client
 import json
 import socket
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests.common import HOST, TEST_CURSOR_COOKIE_NAME
+
+from ..core import Credential
 
 
 class ApiCase(HttpCase):
@@ -58,6 +62,29 @@ class ApiCase(HttpCase):
                 **values,
             }
         )
+
+    @contextlib.contextmanager
+    def oauth_tokens(self, user, tokens, client_id="test-client"):
+        """Within the block, each token of `tokens` ({token: scopes}) is an
+        OAuth2 access token of `user` with those scopes (read when the token
+        is used: a test may take a scope away meanwhile); any other bearer
+        token is checked as usual."""
+        ir_http = type(self.env["ir.http"])
+        real = ir_http._api_authenticate_bearer
+
+        def authenticate(model, token):
+            if token not in tokens:
+                return real(model, token)
+            return Credential(
+                uid=user.id,
+                method="oauth2",
+                client_id=client_id,
+                scopes=frozenset(tokens[token]),
+                extra={"share": False},
+            )
+
+        with patch.object(ir_http, "_api_authenticate_bearer", authenticate):
+            yield
 
     def api(self, method, path, key=None, body=None, headers=None, raw=None):
         headers = dict(headers or {})

@@ -1,11 +1,10 @@
 import uuid
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.my_api.core import ApiError, Credential, read_committed
+from odoo.addons.my_api.core import ApiError, read_committed
 
 from .common import ApiCase
 
@@ -89,22 +88,8 @@ class TestIdempotency(ApiCase):
         """A replay answers only a call the caller may still make: once the
         token lost orders:write, the stored 201 is not handed out again."""
         scopes = {"orders:read", "orders:write"}
-        IrHttp = type(self.env["ir.http"])
-        real = IrHttp._api_authenticate_bearer
-
-        def bearer(model, token):
-            if token != "scoped-test-token":
-                return real(model, token)
-            return Credential(
-                uid=self.salesman.id,
-                method="oauth2",
-                client_id="test-client",
-                scopes=frozenset(scopes),
-                extra={"share": False},
-            )
-
         headers = {"Idempotency-Key": str(uuid.uuid4())}
-        with patch.object(IrHttp, "_api_authenticate_bearer", bearer):
+        with self.oauth_tokens(self.salesman, {"scoped-test-token": scopes}):
             first = self.api(
                 "POST",
                 "/api/v1/orders",

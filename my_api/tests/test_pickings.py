@@ -1,11 +1,7 @@
-from unittest.mock import patch
-
 from werkzeug.datastructures import MultiDict
 
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.my_api.core import Credential
 
 from .stock_common import StockCase
 
@@ -624,21 +620,7 @@ class TestPickingsAccess(StockCase):
         self.assertIn("stock-moves:read", scopes)
         self.assertNotIn("stock-moves:write", scopes)
         picking = self.new_picking()
-        IrHttp = type(self.env["ir.http"])
-        real = IrHttp._api_authenticate_bearer
-
-        def bearer(model, token):
-            if token != "picking-reader":
-                return real(model, token)
-            return Credential(
-                uid=self.stock_user.id,
-                method="oauth2",
-                client_id="wms",
-                scopes=frozenset({"pickings:read"}),
-                extra={"share": False},
-            )
-
-        with patch.object(IrHttp, "_api_authenticate_bearer", bearer):
+        with self.oauth_tokens(self.stock_user, {"picking-reader": {"pickings:read"}}, "wms"):
             self.assertEqual(self.get_picking(picking, key="picking-reader")["id"], picking.id)
             error = self.assertError(self.validate(picking, key="picking-reader"), 403)
             self.assertEqual(error["code"], "insufficient_scope")

@@ -1,12 +1,10 @@
 import base64
 import uuid
-from unittest.mock import patch
 
 from openapi_spec_validator import validate
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.my_api.public import Credential
 from odoo.addons.my_api.public.testing import ApiCase
 
 from ..lib.signing import generate_secret
@@ -239,22 +237,7 @@ class TestWebhookApi(ApiCase):
             "tok-webhooks": frozenset({"webhooks:manage"}),
             "tok-webhooks-write": frozenset({"webhook-endpoints:write"}),
         }
-        uid = self.manager.id
-        ir_http = type(self.env["ir.http"])
-        original = ir_http._api_authenticate_bearer
-
-        def authenticate(model, token):
-            if token in tokens:
-                return Credential(
-                    uid=uid,
-                    method="oauth2",
-                    scopes=tokens[token],
-                    client_id="webhook-test-client",
-                    extra={"share": False},
-                )
-            return original(model, token)
-
-        with patch.object(ir_http, "_api_authenticate_bearer", authenticate):
+        with self.oauth_tokens(self.manager, tokens, "webhook-test-client"):
             for token in ("tok-orders-read", "tok-webhooks-write"):
                 for method, body in (("GET", None), ("POST", self.body())):
                     response = self.api(method, PATH, key=token, body=body)

@@ -11,7 +11,6 @@ from openapi_spec_validator import validate
 
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.my_api.public import Credential
 from odoo.addons.my_api.public.testing import ApiCase
 
 from ..lib.signing import generate_secret
@@ -134,22 +133,7 @@ class TestWebhookApiUpsert(ApiCase):
             "tok-endpoints-write": frozenset({"webhook-endpoints:write"}),
             "tok-webhooks": frozenset({"webhooks:manage"}),
         }
-        uid = self.manager.id
-        ir_http = type(self.env["ir.http"])
-        original = ir_http._api_authenticate_bearer
-
-        def authenticate(model, token):
-            if token in tokens:
-                return Credential(
-                    uid=uid,
-                    method="oauth2",
-                    scopes=tokens[token],
-                    client_id="webhook-upsert-client",
-                    extra={"share": False},
-                )
-            return original(model, token)
-
-        with patch.object(ir_http, "_api_authenticate_bearer", authenticate):
+        with self.oauth_tokens(self.manager, tokens, "webhook-upsert-client"):
             for token in ("tok-orders-write", "tok-endpoints-write"):
                 with self.subTest(token=token):
                     response = self.put(key=token)
