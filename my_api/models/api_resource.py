@@ -950,22 +950,22 @@ class ApiResource(models.AbstractModel):
     def _api_row_schema(self):
         """The read schema of the rows answered: `_api_read_schema`, with
         `company` where the model has a company."""
-        spec = self._api_read_schema
-        if spec is None or not self._api_company_fname() or "company" in spec.properties:
-            return spec
-        spec = copy.copy(spec)
-        spec.properties = {**spec.properties, "company": COMPANY_REF}
-        return spec
+        return self._api_with_company_property(self._api_read_schema, "company", COMPANY_REF)
 
     @api.model
     def _api_create_body_schema(self):
         """The create body: `_api_create_schema`, with `company_id` where
         the model has a company."""
-        spec = self._api_create_schema
-        if spec is None or not self._api_company_fname() or "company_id" in spec.properties:
+        return self._api_with_company_property(self._api_create_schema, "company_id", COMPANY_ID_IN)
+
+    @api.model
+    def _api_with_company_property(self, spec, name, prop):
+        """A copy of object schema `spec` with property `name` (`prop`)
+        where the model has a company and `spec` does not declare it."""
+        if spec is None or not self._api_company_fname() or name in spec.properties:
             return spec
         spec = copy.copy(spec)
-        spec.properties = {**spec.properties, "company_id": COMPANY_ID_IN}
+        spec.properties = {**spec.properties, name: prop}
         return spec
 
     @api.model

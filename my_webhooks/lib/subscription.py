@@ -13,9 +13,9 @@ DOMAIN_OPERATORS = ("&", "|", "!")
 
 # The suite's own models. An endpoint on the outbox or its attempt log
 # enqueues a delivery for every delivery attempt, forever; the others hold
-# signing secrets, tokens and keys. Nobody subscribes to them, not even an
-# administrator.
-OWN_MODELS = ("webhook.*", "oauth.*", "api.*")
+# signing secrets, tokens and keys; the API key wizards show a new key once.
+# Nobody subscribes to them, not even an administrator.
+OWN_MODELS = ("webhook.*", "oauth.*", "api.*", "apikey.*", "integration.user.wizard")
 
 # Technical and secret-bearing models: system parameters, mail servers and
 # attachments (ir.*), password hashes, API keys, TOTP secrets, passkeys and

@@ -87,6 +87,9 @@ def test_restricted_models(model):
         "webhook.endpoint",
         "oauth.token",
         "api.rate.counter",
+        "apikey.show.wizard",
+        "apikey.mint.wizard",
+        "integration.user.wizard",
     ],
 )
 def test_own_models(model):
