@@ -693,18 +693,28 @@ class ApiResource(models.AbstractModel):
     @api.model
     def _api_check_committed_meanwhile(self, domain):
         """Retry the request when a transaction committed, after ours began,
-        a record that `domain` finds: our snapshot cannot see it, a new one
-        will. Raised as PostgreSQL's own serialization failure, which Odoo
-        retries like any other (with backoff, a few times)."""
+        a record that `domain` finds (see `_api_retry_if_committed`)."""
+        self._api_retry_if_committed(
+            lambda env: env[self._api_model].search(domain, limit=1).ids,
+            "a concurrent request created this reference",
+        )
+
+    @api.model
+    def _api_retry_if_committed(self, committed, reason):
+        """Retry the request when `committed(env)`, run as superuser in a
+        fresh snapshot, finds what a transaction committed after ours began:
+        our snapshot cannot see it, a new one will. Raised as PostgreSQL's
+        own serialization failure (its message `reason`), which Odoo retries
+        like any other (with backoff, a few times)."""
         with self.env.registry.cursor() as cr:
-            # superuser: only whether such a record exists, in a fresh snapshot
-            fresh = api.Environment(cr, SUPERUSER_ID, {})[self._api_model]
-            committed = fresh.search(domain, limit=1).ids
-        if committed:
+            # superuser: only whether it exists, in a fresh snapshot
+            found = committed(api.Environment(cr, SUPERUSER_ID, {}))
+        if found:
             self.env.cr.execute(
                 SQL(
-                    "DO $$ BEGIN RAISE EXCEPTION 'a concurrent request created this "
-                    "reference' USING ERRCODE = 'serialization_failure'; END $$"
+                    "DO $$ BEGIN RAISE EXCEPTION %s "
+                    "USING ERRCODE = 'serialization_failure'; END $$",
+                    reason,
                 ),
                 log_exceptions=False,  # expected, and retried: not a bad query
             )

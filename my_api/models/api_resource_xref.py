@@ -27,7 +27,7 @@ its xid, `xid:base.main_company` included, is allowed.
 
 import re
 
-from odoo import SUPERUSER_ID, Command, api, models
+from odoo import Command, api, models
 from odoo.tools import SQL
 
 from ..core import ApiError, validation_error
@@ -316,18 +316,10 @@ class ApiResource(models.AbstractModel):
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", key))
         if self._api_xid_rows({(module, name)}):
             return
-        with self.env.registry.cursor() as cr:
-            # superuser: only whether the external id exists, in a fresh snapshot
-            fresh = api.Environment(cr, SUPERUSER_ID, {})["api.resource"]
-            committed = fresh._api_xid_rows({(module, name)})
-        if committed:
-            self.env.cr.execute(
-                SQL(
-                    "DO $$ BEGIN RAISE EXCEPTION 'a concurrent request assigned this "
-                    "external id' USING ERRCODE = 'serialization_failure'; END $$"
-                ),
-                log_exceptions=False,  # expected, and retried: not a bad query
-            )
+        self._api_retry_if_committed(
+            lambda env: env["api.resource"]._api_xid_rows({(module, name)}),
+            "a concurrent request assigned this external id",
+        )
 
     @api.model
     def _api_assign_xid(self, record, module, name, field="xid"):
