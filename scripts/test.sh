@@ -8,7 +8,9 @@
 # throwaway PostgreSQL cluster of its own, installs the three addons into a
 # fresh database with the tests enabled (Odoo's own runner, so HttpCase gets
 # its HTTP server), serves that database on 127.0.0.1 for the end-to-end
-# tests in tests/e2e, then uninstalls the addons to prove they leave cleanly.
+# tests in tests/e2e, runs the scale-out scenario of tests/scaleout (two
+# multi-process servers on that database and a streaming replica made with
+# pg_basebackup), then uninstalls the addons to prove they leave cleanly.
 #
 # Environment: PYTHON (default python3) picks the interpreter; KEEP_DB=1
 # keeps the cluster's data directory for inspection.
@@ -123,13 +125,15 @@ PGDATA="$RUN/pg"
 PGPORT=54329
 DB="suite_test_$$"
 SERVER_PID=""
+declare -a SCALE_PIDS=()
 mkdir -p "$PGDATA" "$RUN/data"
 if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDATA"; chmod 755 "$RUN"; fi
 
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+    for pid in $SERVER_PID "${SCALE_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA/replica" -m immediate stop >/dev/null 2>&1
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1
-    cp "$PGDATA/postgresql.log" "$LOGS/" 2>/dev/null
+    cp "$PGDATA/postgresql.log" "$PGDATA/replica.log" "$LOGS/" 2>/dev/null
     if [ "${KEEP_DB:-0}" != "1" ]; then rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
@@ -137,7 +141,7 @@ trap cleanup EXIT
 note "Starting a throwaway PostgreSQL ($PGBIN) in $PGDATA"
 as_pg "$PGBIN/initdb" -D "$PGDATA/data" -A trust -U postgres >"$LOGS/initdb.log" 2>&1 \
     && as_pg "$PGBIN/pg_ctl" -D "$PGDATA/data" -l "$PGDATA/postgresql.log" -w start \
-        -o "-p $PGPORT -k $PGDATA -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+        -o "-p $PGPORT -k $PGDATA -c listen_addresses='' -c wal_level=replica -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
     && as_pg "$PGBIN/psql" -h "$PGDATA" -p "$PGPORT" -U postgres -qc "CREATE ROLE odoo LOGIN SUPERUSER" postgres
 if [ $? -ne 0 ]; then
     cp "$PGDATA/postgresql.log" "$LOGS/" 2>/dev/null
@@ -201,6 +205,50 @@ fi
 kill "$SERVER_PID" 2>/dev/null
 wait "$SERVER_PID" 2>/dev/null
 SERVER_PID=""
+
+# ------------------------------------------------------------ scale-out
+# Two Odoo servers in multi-process mode on the same database, with a hot
+# standby made by pg_basebackup as their read replica (README.md, "Running
+# several servers"); tests/scaleout checks the shared guarantees across them.
+note "Scale-out: two servers (workers 2, one cron worker each) on one PostgreSQL and a streaming replica"
+REPLICA_PORT=$((PGPORT + 1))
+if as_pg "$PGBIN/pg_basebackup" -h "$PGDATA" -p "$PGPORT" -U postgres -D "$PGDATA/replica" \
+        -R -X stream -c fast >"$LOGS/basebackup.log" 2>&1 \
+    && as_pg "$PGBIN/pg_ctl" -D "$PGDATA/replica" -l "$PGDATA/replica.log" -w start \
+        -o "-p $REPLICA_PORT -k $PGDATA -c listen_addresses='' -c hot_standby=on -c hot_standby_feedback=on -c fsync=off" >/dev/null; then
+    declare -a SCALE_URLS=()
+    for name in a b; do
+        port=$("$PY" scripts/free_port.py)
+        "$PY" scripts/odoo_server.py "${DBARGS[@]}" -d "$DB" --db-filter "^$DB\$" \
+            --db_replica_host "$PGDATA" --db_replica_port "$REPLICA_PORT" \
+            --http-interface 127.0.0.1 --http-port "$port" --gevent-port "$("$PY" scripts/free_port.py)" \
+            --workers 2 --max-cron-threads 1 --log-level info --logfile "$LOGS/scaleout-$name.log" &
+        SCALE_PIDS+=($!)
+        SCALE_URLS+=("http://127.0.0.1:$port")
+    done
+    if "$PY" scripts/wait_http.py "${SCALE_URLS[0]}/web/health" 90 \
+            && "$PY" scripts/wait_http.py "${SCALE_URLS[1]}/web/health" 90; then
+        PG_CTL_REPLICA="$PGBIN/pg_ctl -D $PGDATA/replica"
+        if [ "$(id -u)" -eq 0 ]; then PG_CTL_REPLICA="runuser -u postgres -- $PG_CTL_REPLICA"; fi
+        ODOO_URL_A="${SCALE_URLS[0]}" ODOO_URL_B="${SCALE_URLS[1]}" ODOO_DB="$DB" \
+            ODOO_LOGIN=admin ODOO_PASSWORD=admin \
+            ODOO_SHELL="$PY -m odoo shell ${DBARGS[*]} -d $DB --no-http --log-level warn" \
+            ODOO_DSN="host=$PGDATA port=$PGPORT user=odoo dbname=$DB" \
+            ODOO_REPLICA_DSN="host=$PGDATA port=$REPLICA_PORT user=odoo dbname=$DB" \
+            ODOO_REPLICA_PG_CTL="$PG_CTL_REPLICA" \
+            ODOO_LOG_A="$LOGS/scaleout-a.log" ODOO_LOG_B="$LOGS/scaleout-b.log" \
+            run_pytest scaleout tests/scaleout
+    else
+        echo "The scale-out servers did not answer; see $LOGS/scaleout-*.log" >&2
+        check scaleout-servers 1
+    fi
+    for pid in "${SCALE_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    SCALE_PIDS=()
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA/replica" -m fast stop >/dev/null 2>&1
+else
+    echo "The replica could not be made; see $LOGS/basebackup.log and replica.log" >&2
+    check replica 1
+fi
 
 note "Uninstalling $ADDONS"
 if "${ODOO[@]}" shell "${DBARGS[@]}" -d "$DB" --no-http --log-level warn \

@@ -14,12 +14,18 @@ from ..core import (
     read_json_body,
 )
 from ..lib.docs import render_docs
+from ..lib.prefer import wants_primary
 
 READ_METHODS = ("GET", "HEAD")
 
 
 def _readonly(_controller, _rule, _args):
-    return request.httprequest.method in READ_METHODS
+    """Reads may run on a replica (Odoo's db_replica_host); a client that
+    must see its own write at once sends `Prefer: read-your-writes` and is
+    read from the primary (README.md, "Running several servers")."""
+    if request.httprequest.method not in READ_METHODS:
+        return False
+    return not wants_primary(request.httprequest.headers.get("Prefer"))
 
 
 def _method_not_allowed(allowed):
@@ -89,13 +95,15 @@ def _openapi_document():
 
 
 class ApiV1Controller(http.Controller):
-    @http.route(f"{API_PREFIX}/openapi.json", type="http", auth="public", csrf=False, readonly=True)
+    @http.route(
+        f"{API_PREFIX}/openapi.json", type="http", auth="public", csrf=False, readonly=_readonly
+    )
     @api_endpoint
     def openapi(self, **_params):
         require_method("GET")
         return json_response(_openapi_document())
 
-    @http.route(f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=True)
+    @http.route(f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=_readonly)
     @api_endpoint
     def docs(self, **_params):
         require_method("GET")
@@ -186,6 +194,7 @@ class ApiV1Controller(http.Controller):
         auth="none",
         csrf=False,
         save_session=False,
+        readonly=_readonly,  # auth="none" alone would make every method read-only
     )
     @api_endpoint
     def not_found(self, **_params):

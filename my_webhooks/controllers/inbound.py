@@ -31,6 +31,10 @@ class WebhookInboundController(http.Controller):
         auth="none",
         csrf=False,
         save_session=False,
+        # an auth="none" route is read-only unless it says otherwise: with a
+        # read replica (db_replica_host) that would be a replica cursor, and
+        # waking the processing cron writes in the request's transaction
+        readonly=False,
     )
     @api_endpoint
     def receive(self, source, **_params):
