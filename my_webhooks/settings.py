@@ -28,10 +28,6 @@ SETTINGS = Settings(
     # minute and user, and (for non-administrators) the JSON-2, XML-RPC and
     # web client changes that rewrite automation rules (0 or less: no limit)
     Setting("endpoint_write_limit", "int", 30, invalid="default"),
-    # the endpoints' kanban: an endpoint with this many dead deliveries, or
-    # this many waiting ones (pending or retrying), is shown red
-    Setting("health_dead_alert", "int", 10, minimum=1),
-    Setting("health_backlog_alert", "int", 100, minimum=1),
     # inbound: days a processed event is kept (0 or less: forever)
     Setting("event_retention_days", "int", 30),
 )

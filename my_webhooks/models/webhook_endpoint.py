@@ -67,8 +67,12 @@ DEFAULT_PAYLOAD_TYPES = {
 }
 # the period of an endpoint's success rate and latency on its kanban card
 HEALTH_WINDOW = datetime.timedelta(hours=24)
-# kanban colours (web's ColorList indexes) of the endpoints' health
+# kanban colours (web's ColorList indexes) of the endpoints' health: an
+# active endpoint with this many dead deliveries, or this many waiting ones
+# (pending or retrying), is red whether its last attempt failed or not
 HEALTH_COLORS = {"disabled": 0, "alert": 1, "failing": 2, "healthy": 10}
+HEALTH_DEAD_ALERT = 10
+HEALTH_BACKLOG_ALERT = 100
 DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_attachment_id"}
 
 
@@ -239,15 +243,13 @@ class WebhookEndpoint(models.Model):
         """The figures of the kanban cards, for all the endpoints of a page
         with one query (see _health_figures), not one per card."""
         figures = self._health_figures()
-        dead_alert = setting(self.env, "health_dead_alert")
-        backlog_alert = setting(self.env, "health_backlog_alert")
         for endpoint in self:
             backlog, dead, attempts, ok, p95 = figures.get(endpoint.id, (0, 0, 0, 0, None))
             if not endpoint.active:
                 state = color = "disabled"
             else:
                 state = color = "failing" if endpoint.failing_since else "healthy"
-                if dead >= dead_alert or backlog >= backlog_alert:
+                if dead >= HEALTH_DEAD_ALERT or backlog >= HEALTH_BACKLOG_ALERT:
                     color = "alert"
             endpoint.health_state = state
             endpoint.health_color = HEALTH_COLORS[color]

@@ -3,12 +3,14 @@ events' graphs: what an administrator reads to see which integration fails."""
 
 import itertools
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models import webhook_endpoint
 from .common import Receiver, WebhookCase
 
 MANAGER_GROUPS = "base.group_user,my_webhooks.group_webhook_manager"
@@ -108,9 +110,15 @@ class TestWebhookHealth(WebhookCase):
         quiet = self.make_endpoint(name="Quiet")
         self.assertEqual((quiet.health_state, quiet.health_color), ("healthy", 10))
         self.assertEqual((quiet.health_attempt_count, quiet.health_p95_ms), (0, 0))
-        self.env["ir.config_parameter"].set_param("my_webhooks.health_dead_alert", "1")
         known = self.make_known_endpoint()
-        self.assertEqual((known.health_state, known.health_color), ("failing", 1))  # red
+        with patch.object(webhook_endpoint, "HEALTH_DEAD_ALERT", 1):
+            known.invalidate_recordset()
+            self.assertEqual((known.health_state, known.health_color), ("failing", 1))  # red
+        with patch.object(webhook_endpoint, "HEALTH_BACKLOG_ALERT", 4):
+            known.invalidate_recordset()
+            self.assertEqual(known.health_color, 1)
+        known.invalidate_recordset()
+        self.assertEqual(known.health_color, 2)  # orange: failing, a few dead or waiting
         known.active = False
         self.assertEqual((known.health_state, known.health_color), ("disabled", 0))
 
@@ -154,7 +162,6 @@ class TestWebhookHealth(WebhookCase):
             self.add_delivery(endpoint, "dead", [(1, 500, 10 * i)])
             endpoints |= endpoint
         self.env.flush_all()
-        queries(endpoints[:1])  # parameters cached
         one = queries(endpoints[:1])
         self.assertEqual(queries(endpoints), one)
         self.assertLessEqual(one, 2)  # the endpoints' fields, the figures
