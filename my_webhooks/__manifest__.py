@@ -20,6 +20,11 @@
         "views/webhook_event_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "my_webhooks/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/webhook_source_demo.xml",
     ],

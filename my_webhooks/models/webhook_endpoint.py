@@ -7,6 +7,7 @@ import uuid
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import SQL
 
 from odoo.addons.my_api.public import (
     current_context,
@@ -64,6 +65,14 @@ DEFAULT_PAYLOAD_TYPES = {
     "selection",
     "many2one",
 }
+# the period of an endpoint's success rate and latency on its kanban card
+HEALTH_WINDOW = datetime.timedelta(hours=24)
+# kanban colours (web's ColorList indexes) of the endpoints' health: an
+# active endpoint with this many dead deliveries, or this many waiting ones
+# (pending or retrying), is red whether its last attempt failed or not
+HEALTH_COLORS = {"disabled": 0, "alert": 1, "failing": 2, "healthy": 10}
+HEALTH_DEAD_ALERT = 10
+HEALTH_BACKLOG_ALERT = 100
 DEFAULT_PAYLOAD_SKIP = {"create_uid", "write_uid", "create_date", "message_main_attachment_id"}
 
 
@@ -179,6 +188,31 @@ class WebhookEndpoint(models.Model):
     failing_since = fields.Datetime(readonly=True, copy=False)
     last_status = fields.Char(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
+    # health at a glance (kanban): computed for a page of endpoints at once
+    health_state = fields.Selection(
+        [("healthy", "Healthy"), ("failing", "Failing"), ("disabled", "Disabled")],
+        compute="_compute_health",
+    )
+    health_color = fields.Integer(compute="_compute_health")
+    health_attempt_count = fields.Integer("Attempts (24 h)", compute="_compute_health")
+    health_success_rate = fields.Float(
+        "Success rate (24 h)",
+        compute="_compute_health",
+        help="Share of the attempts of the last 24 hours answered with a 2xx status.",
+    )
+    health_p95_ms = fields.Integer(
+        "p95 latency (ms, 24 h)",
+        compute="_compute_health",
+        help="95 % of the attempts of the last 24 hours took at most this long.",
+    )
+    health_backlog = fields.Integer(
+        "Backlog", compute="_compute_health", help="Deliveries waiting: pending or retrying."
+    )
+    health_dead_count = fields.Integer(
+        "Dead deliveries",
+        compute="_compute_health",
+        help="Deliveries given up on, kept until someone resends or deletes them.",
+    )
 
     _timeout_range = models.Constraint(
         "CHECK(timeout BETWEEN 1 AND 30)", "The timeout must be between 1 and 30 seconds."
@@ -203,6 +237,76 @@ class WebhookEndpoint(models.Model):
         )
         for endpoint in self:
             endpoint.delivery_count = counts.get(endpoint, 0)
+
+    @api.depends("active", "failing_since")
+    def _compute_health(self):
+        """The figures of the kanban cards, for all the endpoints of a page
+        with one query (see _health_figures), not one per card."""
+        figures = self._health_figures()
+        for endpoint in self:
+            backlog, dead, attempts, ok, p95 = figures.get(endpoint.id, (0, 0, 0, 0, None))
+            if not endpoint.active:
+                state = color = "disabled"
+            else:
+                state = color = "failing" if endpoint.failing_since else "healthy"
+                if dead >= HEALTH_DEAD_ALERT or backlog >= HEALTH_BACKLOG_ALERT:
+                    color = "alert"
+            endpoint.health_state = state
+            endpoint.health_color = HEALTH_COLORS[color]
+            endpoint.health_attempt_count = attempts
+            endpoint.health_success_rate = ok / attempts if attempts else 0.0
+            endpoint.health_p95_ms = round(p95) if p95 is not None else 0
+            endpoint.health_backlog = backlog
+            endpoint.health_dead_count = dead
+
+    def _health_figures(self):
+        """{endpoint id: (backlog, dead, attempts, successful attempts, p95
+        duration in ms)} of these endpoints, the attempts of the last
+        HEALTH_WINDOW, in one grouped query.
+
+        Raw SQL on the endpoints' own ids: `self` is what the ORM let the
+        user read (a manager's own endpoints), and the deliveries and
+        attempts of an endpoint are readable by whoever reads the endpoint,
+        so the figures tell nothing the record rules hide. The waiting and
+        dead rows come from partial indexes, the recent attempts from the
+        index on their date.
+        """
+        ids = [id_ for id_ in self.ids if isinstance(id_, int)]
+        if not ids:
+            return {}
+        self.env["webhook.delivery"].flush_model(["endpoint_id", "state"])
+        self.env["webhook.delivery.attempt"].flush_model(
+            ["delivery_id", "date", "duration_ms", "status_code"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """WITH queue AS (
+                       SELECT endpoint_id,
+                              count(*) FILTER (WHERE state IN ('pending', 'retrying')) AS backlog,
+                              count(*) FILTER (WHERE state = 'dead') AS dead
+                         FROM webhook_delivery
+                        WHERE endpoint_id = ANY(%(ids)s)
+                          AND state IN ('pending', 'retrying', 'dead')
+                        GROUP BY endpoint_id),
+                   recent AS (
+                       SELECT d.endpoint_id,
+                              count(*) AS attempts,
+                              count(*) FILTER (WHERE a.status_code BETWEEN 200 AND 299) AS ok,
+                              percentile_cont(0.95) WITHIN GROUP (ORDER BY a.duration_ms) AS p95
+                         FROM webhook_delivery_attempt a
+                         JOIN webhook_delivery d ON d.id = a.delivery_id
+                        WHERE d.endpoint_id = ANY(%(ids)s) AND a.date >= %(since)s
+                        GROUP BY d.endpoint_id)
+                   SELECT e.id, COALESCE(q.backlog, 0), COALESCE(q.dead, 0),
+                          COALESCE(r.attempts, 0), COALESCE(r.ok, 0), r.p95
+                     FROM unnest(%(ids)s::int[]) AS e(id)
+                     LEFT JOIN queue q ON q.endpoint_id = e.id
+                     LEFT JOIN recent r ON r.endpoint_id = e.id""",
+                ids=ids,
+                since=fields.Datetime.now() - HEALTH_WINDOW,
+            )
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     # --------------------------------------------------------- constraints
     @api.constrains("url")
@@ -840,6 +944,12 @@ class WebhookEndpoint(models.Model):
         )
         action["domain"] = [("endpoint_id", "=", self.id)]
         action["context"] = {"default_endpoint_id": self.id}
+        return action
+
+    def action_view_delivery_graph(self):
+        """The deliveries of this endpoint, graph first (by day and state)."""
+        action = self.action_view_deliveries()
+        action["views"] = sorted(action["views"], key=lambda view: view[1] != "graph")
         return action
 
     def action_view_automation(self):
