@@ -23,3 +23,4 @@ from . import test_resources
 from . import test_stock_levels
 from . import test_timestamps
 from . import test_xref
+from . import test_request_analysis
