@@ -67,12 +67,12 @@ class TestRequestAnalysis(ApiCase):
         for ms in (1000.0, 2000.0):
             self.log(slow, duration=ms)
         stats = self.env["api.request.stats"]
-        by_route = dict(
-            (route, (p50, p95))
+        by_route = {
+            route: (p50, p95)
             for route, p50, p95 in stats._read_group(
                 self.mine(), ["route"], ["p50_ms:avg", "p95_ms:avg"]
             )
-        )
+        }
         self.assertAlmostEqual(by_route[f"GET {fast}"][0], 50.5)
         self.assertAlmostEqual(by_route[f"GET {fast}"][1], 95.05)
         self.assertAlmostEqual(by_route[f"GET {slow}"][1], 1950.0)
@@ -140,6 +140,4 @@ class TestRequestAnalysis(ApiCase):
     def test_analysis_screens_are_for_administrators_only(self):
         for model in ("api.request.stats", "api.request.error", "api.rate.usage"):
             with self.subTest(model=model):
-                self.assertFalse(
-                    self.env[model].with_user(self.salesman).has_access("read"), model
-                )
+                self.assertFalse(self.env[model].with_user(self.salesman).has_access("read"), model)
