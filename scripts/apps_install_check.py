@@ -2,16 +2,17 @@
 # installs the Integrations app the way the Apps page's Activate button
 # does, then checks that its menu opens on the first-steps screen (nothing
 # is configured yet). `env` is provided by the shell.
+# ruff: noqa: F821
 import time
 
-Module = env["ir.module.module"]  # noqa: F821
+Module = env["ir.module.module"]
 Module.update_list()
 app = Module.search([("name", "=", "my_integrations"), ("application", "=", True)])
 assert app, "the Integrations app is not listed under the Apps filter"
 started = time.monotonic()
 app.button_immediate_install()
 print(f"installed in {time.monotonic() - started:.0f} s")
-env.invalidate_all()  # noqa: F821
+env.invalidate_all()
 suite = env["ir.module.module"].search(
     [("name", "in", ["my_api", "my_webhooks", "my_oauth_provider", "my_integrations"])]
 )

@@ -76,3 +76,13 @@ class TestIntegrationsTours(HttpCase):
         Keys._generate(None, "tour key soon", now + datetime.timedelta(days=5))
         Keys._generate(None, "tour key later", now + datetime.timedelta(days=60))
         self.tour("my_integrations_expiring_keys")
+
+    def test_first_screen_with_nothing_configured(self):
+        self.env["webhook.endpoint"].with_context(active_test=False).search([]).unlink()
+        self.env["res.users"].with_context(active_test=False).search(
+            [("my_is_integration", "=", True)]
+        ).write({"my_is_integration": False})
+        self.tour("my_integrations_first_steps")
+
+    def test_dashboard(self):
+        self.tour("my_integrations_dashboard")

@@ -107,5 +107,92 @@ registry.category("web_tour.tours").add("my_integrations_expiring_keys", {
         {
             trigger: ".o_list_view:not(:has(td:contains(tour key later)))",
         },
+        {
+            content: "Close the search panel",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.o_filter_menu))",
+        },
+    ],
+});
+
+/**
+ * A suite with nothing configured yet opens on its first steps, and the
+ * first step's button opens the form that does it.
+ */
+registry.category("web_tour.tours").add("my_integrations_first_steps", {
+    url: "/odoo",
+    steps: () => [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='my_integrations.integration_menu_root']",
+            run: "click",
+        },
+        {
+            content: "The first screen says what to do first",
+            trigger: ".o_integration_onboarding h1:contains(Get started with Integrations)",
+        },
+        {
+            trigger: ".o_integration_onboarding button[name=action_mint_key]",
+        },
+        {
+            trigger: ".o_integration_onboarding button[name=action_add_endpoint]",
+        },
+        {
+            content: "Step 1: create an integration user",
+            trigger: ".o_integration_onboarding button[name=action_create_integration_user]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_form_view div[name=login] input",
+        },
+        {
+            trigger: ".modal .modal-footer button:contains(Cancel)",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
+
+/** The dashboard gathers the suite's figures on one screen. */
+registry.category("web_tour.tours").add("my_integrations_dashboard", {
+    url: "/odoo",
+    steps: () => [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='my_integrations.integration_menu_root']",
+            run: "click",
+        },
+        {
+            trigger: "button[data-menu-xmlid='my_integrations.integration_overview_menu']",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='my_integrations.integration_dashboard_menu']",
+            run: "click",
+        },
+        {
+            content: "Each figure of the dashboard is shown",
+            trigger: ".o-dashboard-action:nth-child(3) .o-dashboard-action-header:contains(API Top Errors)",
+        },
+        {
+            trigger: ".o-dashboard-action .o-dashboard-action-header:contains(Rate Limit Usage)",
+        },
+        {
+            trigger: ".o-dashboard-action .o_graph_renderer canvas",
+        },
+        {
+            trigger: ".o-dashboard-action .o_list_renderer",
+        },
     ],
 });
