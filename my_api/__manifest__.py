@@ -3,7 +3,7 @@
     "summary": "Versioned REST API under /api/v1: orders, partners, products, stock, "
     "invoices, with API keys, pagination, idempotency and OpenAPI",
     "version": "19.0.1.1.0",
-    "category": "Hidden/Tools",
+    "category": "Integrations",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
     "website": "https://integration-suite.example.org",
@@ -13,6 +13,7 @@
         "views/api_request_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "views/api_request_stats_views.xml",
     ],
     "installable": True,
     "application": False,

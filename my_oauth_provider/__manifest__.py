@@ -3,7 +3,7 @@
     "summary": "Seeded OAuth login providers, managed API keys (mint, rotate, remind, "
     "revoke) and an OAuth2 authorization server for /api/v1",
     "version": "19.0.1.1.0",
-    "category": "Hidden/Tools",
+    "category": "Integrations",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
     "website": "https://integration-suite.example.org",

@@ -3,7 +3,7 @@
     "summary": "Signed, durable, retried outbound webhooks from a transactional outbox, "
     "and verified, idempotent inbound webhooks",
     "version": "19.0.1.1.0",
-    "category": "Hidden/Tools",
+    "category": "Integrations",
     "license": "LGPL-3",
     "author": "Integration Suite Contributors",
     "website": "https://integration-suite.example.org",

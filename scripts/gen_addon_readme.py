@@ -1,7 +1,7 @@
 """Write each addon's README.rst from its readme/*.md fragments.
 
-README.rst is what Odoo shows as the module's description in Apps (the
-addons have no static/description/index.html) and what the Odoo community
+README.rst is what Odoo would show as the module's description in Apps
+(each addon's static/description/index.html comes first there) and what the Odoo community
 expects to read: the layout of OCA's oca-gen-addon-readme (maintainer-tools),
 whose own package is not installable from the package index here, hence
 this short script. The manifest's name as title, DESCRIPTION, a table of

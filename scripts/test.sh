@@ -7,10 +7,14 @@
 # When the Python that runs this script can import Odoo 19: starts a
 # throwaway PostgreSQL cluster of its own, installs the three addons into a
 # fresh database with the tests enabled (Odoo's own runner, so HttpCase gets
-# its HTTP server), serves that database on 127.0.0.1 for the end-to-end
-# tests in tests/e2e, runs the scale-out scenario of tests/scaleout (two
-# multi-process servers on that database and a streaming replica made with
-# pg_basebackup), then uninstalls the addons to prove they leave cleanly.
+# its HTTP server, and Debian's Chromium, installed when missing, runs the
+# browser tours; their screenshots land in .test-run/screenshots), serves
+# that database on 127.0.0.1 for the end-to-end tests in tests/e2e, runs
+# the scale-out scenario of tests/scaleout (two multi-process servers on
+# that database and a streaming replica made with pg_basebackup), then
+# uninstalls the addons to prove they leave cleanly. Last, the Integrations
+# app is installed the way the Apps page's button does, in a database that
+# has only `base`, and must open on its first-steps screen.
 #
 # Environment: PYTHON (default python3) picks the interpreter; KEEP_DB=1
 # keeps the cluster's data directory for inspection.
@@ -18,7 +22,8 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
-ADDONS="my_api,my_webhooks,my_oauth_provider"
+ADDONS="my_api,my_webhooks,my_oauth_provider,my_integrations"
+TAGS="/my_api,/my_webhooks,/my_oauth_provider,/my_integrations"
 LOGS="$ROOT/.test-run"
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 cd "$ROOT"
@@ -82,7 +87,7 @@ note "ruff format (the tree is formatted: ruff format . fixes it)"
 check ruff-format $?
 
 note "pylint-odoo (mandatory checks)"
-"$PY" -m pylint --rcfile=.pylintrc-mandatory my_api my_webhooks my_oauth_provider
+"$PY" -m pylint --rcfile=.pylintrc-mandatory my_api my_webhooks my_oauth_provider my_integrations
 check pylint-odoo $?
 
 note "README.rst from readme/ (scripts/gen_addon_readme.py writes them)"
@@ -106,12 +111,18 @@ as_pg() {  # run a PostgreSQL binary as a non-root user
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+APT_UPDATED=0
+apt_install() {  # apt_install PACKAGE...: from Debian's packages, one apt-get update per run
+    if [ "$APT_UPDATED" -eq 0 ]; then $SUDO apt-get update -qq && APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$PGBIN" ]; then
     note "Installing PostgreSQL from Debian's packages"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    apt_install postgresql
     PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     if [ -z "$PGBIN" ]; then
         echo "PostgreSQL could not be installed" >&2
@@ -120,17 +131,30 @@ if [ -z "$PGBIN" ]; then
     fi
 fi
 
+# The browser tours (HttpCase.start_tour) run on Chromium: Odoo looks for it
+# on the PATH (chromium, google-chrome, ...), Debian names its package chromium.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+    note "Installing Chromium from Debian's packages (for the browser tours)"
+    if ! apt_install chromium; then
+        echo "Chromium could not be installed: the browser tours will fail" >&2
+        check chromium 1
+    fi
+fi
+SCREENSHOTS="$LOGS/screenshots"
+mkdir -p "$SCREENSHOTS"
+
 RUN=$(mktemp -d /tmp/suite-test.XXXXXX)
 PGDATA="$RUN/pg"
 PGPORT=54329
 DB="suite_test_$$"
 SERVER_PID=""
+APPS_PID=""
 declare -a SCALE_PIDS=()
 mkdir -p "$PGDATA" "$RUN/data"
 if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDATA"; chmod 755 "$RUN"; fi
 
 cleanup() {
-    for pid in $SERVER_PID "${SCALE_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    for pid in $SERVER_PID $APPS_PID "${SCALE_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA/replica" -m immediate stop >/dev/null 2>&1
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA/data" -m immediate stop >/dev/null 2>&1
     cp "$PGDATA/postgresql.log" "$PGDATA/replica.log" "$LOGS/" 2>/dev/null
@@ -155,7 +179,7 @@ DBARGS=(--db_host "$PGDATA" --db_port "$PGPORT" --db_user odoo --data-dir "$RUN/
 
 note "Installing $ADDONS into a fresh database and running their Odoo tests"
 "${ODOO[@]}" server "${DBARGS[@]}" -d "$DB" -i "$ADDONS" --test-enable \
-    --test-tags "/my_api,/my_webhooks,/my_oauth_provider" --stop-after-init \
+    --test-tags "$TAGS" --stop-after-init --screenshots "$SCREENSHOTS" \
     --http-interface 127.0.0.1 --http-port "$("$PY" scripts/free_port.py)" \
     --log-level info --logfile "$LOGS/odoo-tests.log"
 ODOO_RC=$?
@@ -177,7 +201,7 @@ if [ "$O_TOTAL" = "0" ]; then
     check odoo-tests-ran 1
 fi
 # The addons must install and run without a warning or error of their own.
-grep -E " (WARNING|ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | grep -E "my_api|my_webhooks|my_oauth_provider" >"$LOGS/odoo-warnings.log"
+grep -E " (WARNING|ERROR|CRITICAL) " "$LOGS/odoo-tests.log" | grep -E "my_api|my_webhooks|my_oauth_provider|my_integrations" >"$LOGS/odoo-warnings.log"
 if [ -s "$LOGS/odoo-warnings.log" ]; then
     echo "The suite's addons logged warnings or errors:" >&2
     head -n 20 "$LOGS/odoo-warnings.log" >&2
@@ -185,6 +209,20 @@ if [ -s "$LOGS/odoo-warnings.log" ]; then
 else
     check odoo-log 0
 fi
+
+# From the Apps page, in a database that has only base: the app's Activate
+# button (button_immediate_install) installs the suite, and its menu opens
+# on the first steps. It runs in the background, beside the end-to-end and
+# scale-out parts (its own database), and is waited for at the end; bounded.
+apps_install() {
+    timeout 600 "${ODOO[@]}" server "${DBARGS[@]}" -d "${DB}_apps" -i base \
+            --stop-after-init --no-http --log-level warn --logfile "$LOGS/apps-install.log" \
+        && timeout 900 "${ODOO[@]}" shell "${DBARGS[@]}" -d "${DB}_apps" --no-http --log-level warn \
+            <scripts/apps_install_check.py >>"$LOGS/apps-install.log" 2>&1
+}
+note "Installing the Integrations app as the Apps page does, into a database with base only (in the background)"
+apps_install &
+APPS_PID=$!
 
 note "End-to-end tests (tests/e2e) against a server on 127.0.0.1"
 HTTP_PORT=$("$PY" scripts/free_port.py)
@@ -259,6 +297,20 @@ else
     echo "Uninstall failed; see $LOGS/uninstall.log" >&2
     tail -n 20 "$LOGS/uninstall.log" >&2
     check uninstall 1
+fi
+
+if [ -n "$APPS_PID" ]; then
+    note "Waiting for the Apps-page install started after the Odoo tests"
+    wait "$APPS_PID"
+    APPS_RC=$?
+    APPS_PID=""
+    if [ "$APPS_RC" -eq 0 ] && grep -q "APPS INSTALL OK" "$LOGS/apps-install.log"; then
+        check apps-install 0
+    else
+        echo "Installing from Apps failed; see $LOGS/apps-install.log" >&2
+        tail -n 20 "$LOGS/apps-install.log" >&2
+        check apps-install 1
+    fi
 fi
 
 finish

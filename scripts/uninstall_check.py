@@ -1,6 +1,6 @@
 # Fed to `odoo shell` by scripts/test.sh: uninstalls the suite's addons and
 # checks that they left no model behind. `env` is provided by the shell.
-names = ["my_oauth_provider", "my_webhooks", "my_api"]
+names = ["my_integrations", "my_oauth_provider", "my_webhooks", "my_api"]
 modules = env["ir.module.module"].search([("name", "in", names)])  # noqa: F821
 assert len(modules) == len(names), modules.mapped("name")
 modules.button_immediate_uninstall()

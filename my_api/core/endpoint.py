@@ -101,7 +101,7 @@ def answer_failure(exc):
     # logs an exception at its `loglevel`, and then without a traceback
     exc.loglevel = logging.DEBUG
     if usable:
-        log_request(error.status)
+        log_request(error.status, error.code)
     return error
 
 
@@ -156,7 +156,7 @@ def api_endpoint(func=None, *, refuse_idempotency_key=False):
             api_exc = translate_exception(exc)
             if api_exc is None:
                 api_exc = _internal_error(ctx, exc)
-            log_request(api_exc.status)  # the claim is released on rollback
+            log_request(api_exc.status, api_exc.code)  # the claim is released on rollback
             raise api_exc from None
 
     return wrapper

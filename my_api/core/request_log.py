@@ -30,10 +30,11 @@ from .context import current_context
 _logger = logging.getLogger(__name__)
 
 
-def _log_query(status):
+def _log_query(status, code=None):
     """The request log INSERT of this request, or None when it is not to be
-    logged (or already was). Whoever writes it calls _mark_logged(), so
-    that the request is not logged twice."""
+    logged (or already was); `code` is the error envelope's code, if any.
+    Whoever writes it calls _mark_logged(), so that the request is not
+    logged twice."""
     ctx = current_context()
     if ctx is None or ctx.logged or not request.db:
         return None
@@ -52,6 +53,7 @@ def _log_query(status):
         "credential": credential.label if credential else None,
         "request_id": ctx.request_id,
         "ip": httprequest.remote_addr,
+        "error_code": code,
     }
     return request.env["api.request.log"]._insert_query(values)
 
@@ -63,12 +65,12 @@ def _mark_logged():
         ctx.logged = True
 
 
-def log_request(status):
+def log_request(status, code=None):
     """Write the request log line of this request (once), at once on a side
     connection: for an answer that stands whatever becomes of the request's
     transaction (an error: the transaction is rolled back anyway, and Odoo
     does not run the request again)."""
-    query = _log_query(status)
+    query = _log_query(status, code)
     _mark_logged()  # even if writing fails: a request is logged at most once
     if query is not None:
         _write_log_line(query, request.env, current_context().request_id)
@@ -111,7 +113,7 @@ def log_answer(status):
     env.cr.postrollback.add(forget)
 
 
-def side_execute_logged(query, status, *, ctes=None, fetch=False):
+def side_execute_logged(query, status, *, code=None, ctes=None, fetch=False):
     """Run `query` as side_execute does, and write this request's log line
     (answer `status`) in the same statement: for an answer that the
     statement decides, committed at once with it whatever becomes of the
@@ -126,7 +128,7 @@ def side_execute_logged(query, status, *, ctes=None, fetch=False):
     when the request is not to be logged, or already was, the statement
     runs alone. Returns what side_execute returns.
     """
-    log = _log_query(status)
+    log = _log_query(status, code)
     with_list = [cte for cte in (ctes, log and SQL("logged AS (%s)", log)) if cte]
     statement = SQL("WITH %s %s", SQL(", ").join(with_list), query) if with_list else query
     result = side_execute(statement, fetch=fetch)

@@ -32,6 +32,9 @@ class ApiRequestLog(models.Model):
     credential = fields.Char(readonly=True, help="Which key or client, never the secret itself.")
     request_id = fields.Char("Request ID", readonly=True, index=True)
     ip = fields.Char("IP Address", readonly=True)
+    error_code = fields.Char(
+        readonly=True, index="btree_not_null", help="The error code of a refused request."
+    )
 
     @api.model
     def _insert_query(self, values):
@@ -45,9 +48,9 @@ class ApiRequestLog(models.Model):
         return SQL(
             """
                 INSERT INTO api_request_log (create_date, method, path, status, duration_ms,
-                       user_id, auth_method, credential, request_id, ip)
+                       user_id, auth_method, credential, request_id, ip, error_code)
                 VALUES (statement_timestamp() at time zone 'utc',
-                        %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 """,
             values["method"],
             values["path"],
@@ -58,6 +61,7 @@ class ApiRequestLog(models.Model):
             values["credential"],
             values["request_id"],
             values["ip"],
+            values.get("error_code"),
         )
 
     @api.autovacuum

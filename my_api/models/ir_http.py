@@ -118,7 +118,7 @@ class IrHttp(models.AbstractModel):
         except ApiError as exc:
             if exc.status == 401 or getattr(exc, "address_limited", False):
                 raise request.env["ir.http"]._api_count_unauthenticated(exc) from None
-            log_request(exc.status)
+            log_request(exc.status, exc.code)
             raise
 
     @classmethod

@@ -24,3 +24,4 @@ from . import test_stock_levels
 from . import test_timestamps
 from . import test_xref
 from . import test_replica_routing
+from . import test_request_analysis

@@ -56,6 +56,12 @@ class ResUsersApikeys(models.Model):
         "State",
         compute="_compute_my_state",
     )
+    my_expiring_soon = fields.Boolean(
+        "Expiring Soon",
+        compute="_compute_my_state",
+        search="_search_my_expiring_soon",
+        help=f"Not expired yet, and expires within {EXPIRING_DAYS} days.",
+    )
     # An id, not a many2one: it stays when the successor is revoked, so that
     # the old key cannot rotate again then.
     my_successor_id = fields.Integer(
@@ -100,6 +106,18 @@ class ResUsersApikeys(models.Model):
                 key.my_state = "expiring"
             else:
                 key.my_state = "active"
+            key.my_expiring_soon = key.my_state == "expiring"
+
+    def _search_my_expiring_soon(self, operator, value):
+        """The keys in state `expiring`, as a domain: the keys list's filter
+        and its badge say the same thing."""
+        if operator != "in":
+            return NotImplemented
+        now = _now()
+        return [
+            ("expiration_date", ">=", now),
+            ("expiration_date", "<", now + datetime.timedelta(days=EXPIRING_DAYS)),
+        ]
 
     # ------------------------------------------------------------------ policy
     @api.model

@@ -1,0 +1,2 @@
+from . import test_app
+from . import test_tours
