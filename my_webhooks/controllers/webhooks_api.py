@@ -44,7 +44,7 @@ class WebhooksApiController(http.Controller):
     @http.route(f"{ENDPOINTS}/deliveries", **API_ROUTE)
     @api_endpoint
     def endpoint_deliveries(self, ident, **_params):
-        require_method("GET", "HEAD")
+        require_method("GET")
         resource = _deliveries()
         check_scope(resource, "read")
         rows, pagination = resource._api_endpoint_deliveries(ident, request.httprequest.args)
