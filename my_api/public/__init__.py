@@ -32,12 +32,14 @@ from ..core import (
 )
 from ..lib import schema as s
 from ..lib.settings import Setting, Settings
+from ..lib.timestamps import DATE_FILTER_RULE
 from ..models.api_resource import eq, ilike
 from ..models.ir_http import clear_apikey_cache, unauthorized
 
 __all__ = [
     "API_PREFIX",
     "API_ROUTE",
+    "DATE_FILTER_RULE",
     "ApiError",
     "Credential",
     "Setting",

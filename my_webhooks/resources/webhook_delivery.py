@@ -22,7 +22,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from odoo.addons.my_api.public import ApiError, eq, s, to_json_value
+from odoo.addons.my_api.public import DATE_FILTER_RULE, ApiError, eq, s, to_json_value
 
 from ..lib import outbound
 from ..lib.signing import signature_headers
@@ -67,9 +67,7 @@ DELIVERY_READ = s.Object(
         "last_status": s.Field("integer", nullable=True),
         "last_error": s.Field("string", nullable=True),
         "created_at": s.Field("string", format="date-time"),
-        "attempts": s.Array(
-            ATTEMPT, description="Every attempt, oldest first (on GET of one delivery only)"
-        ),
+        "attempts": s.Array(ATTEMPT, description="Detail only: every attempt, oldest first"),
     }
 )
 
@@ -98,8 +96,8 @@ class ApiResourceWebhookDelivery(models.AbstractModel):
             s.Field(
                 "string",
                 format="date-time",
-                description="Created at or after this time (ISO 8601 with its offset; a date "
-                "alone: from the start of that day)",
+                description=f"Created at or after this time. {DATE_FILTER_RULE}: "
+                "since=2026-01-31 is from the start of that day.",
             ),
             lambda span: [("create_date", ">=", span.start)],
         ),
