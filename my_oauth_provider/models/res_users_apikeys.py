@@ -225,9 +225,10 @@ class ResUsersApikeys(models.Model):
         return self.browse(self.env.cr.fetchone()[0])
 
     def _set_restrictions(self, values, rate_limit, window=60):
-        """Store a new key's restriction columns (raw SQL: Odoo's key table
-        takes no ORM writes of keys from the wizard's user) and its own
-        rate limit rule (`rate_limit` requests per `window` seconds)."""
+        """Store a new key's restriction columns (in SQL, next to the row
+        Odoo's _generate has just inserted in SQL; no worker has cached
+        the key yet) and its own rate limit rule (`rate_limit` requests
+        per `window` seconds)."""
         self.ensure_one()
         if values:
             self.env.cr.execute(
