@@ -23,6 +23,7 @@ refused before their PBKDF2 check, so guessing keys cannot burn CPU either.
 
 import datetime
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -48,6 +49,7 @@ from ..core import (
 from ..lib import timestamps
 from ..lib.companies import HEADER as COMPANY_HEADER
 from ..lib.companies import CompanyHeaderError, parse_company_ids
+from ..lib.networks import NetworkError, address_allowed, format_networks, parse_networks
 from ..lib.ratelimit import Usage, address_bucket, reset_after, tightest, window_start
 from ..settings import setting
 
@@ -56,6 +58,7 @@ KEY_USAGE_INTERVAL = 60  # seconds between two "last used" writes of a key
 # API key scopes accepted by /api/v1: unscoped keys, Odoo's "rpc" keys, and
 # keys minted for the REST API.
 API_KEY_SCOPES = ("rpc", "api")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # what a read-only key may send
 
 _logger = logging.getLogger(__name__)
 
@@ -150,6 +153,7 @@ class IrHttp(models.AbstractModel):
         ctx.credential = credential
         if share:
             raise ApiError(403, "the REST API is open to internal users only", "forbidden")
+        request.env["ir.http"]._api_check_key_restrictions(credential)
         request.env["ir.http"]._api_count_request(credential, ctx)
         request.update_context(**request.env["ir.http"]._api_request_context())
 
@@ -482,7 +486,8 @@ class IrHttp(models.AbstractModel):
         # need the key's id and expiry for caching, /me and last-used.
         self.env.cr.execute(
             """
-            SELECT k.id, k.user_id, k.key, k.scope, k.expiration_date, u.share
+            SELECT k.id, k.user_id, k.key, k.scope, k.expiration_date, u.share,
+                   k.my_api_scopes, k.my_read_only, k.my_allowed_networks
               FROM res_users_apikeys k
               JOIN res_users u ON u.id = k.user_id
              WHERE u.active
@@ -492,16 +497,63 @@ class IrHttp(models.AbstractModel):
             """,
             [token[:INDEX_SIZE], API_KEY_SCOPES],
         )
-        for key_id, user_id, hashed, _scope, expiration, share in self.env.cr.fetchall():
+        for row in self.env.cr.fetchall():
+            key_id, user_id, hashed, _scope, expiration, share, scopes, read_only, networks = row
             if KEY_CRYPT_CONTEXT.verify(token, hashed):
+                # the key's restrictions travel with it, into the key cache too
                 return Credential(
                     uid=user_id,
                     method="api_key",
                     key_id=key_id,
+                    scopes=frozenset(scopes.split()) if scopes else None,
                     expires_at=expiration,
-                    extra={"share": share},
+                    extra={
+                        "share": share,
+                        "read_only": bool(read_only),
+                        "networks": _key_networks(key_id, networks),
+                    },
                 )
         return None
+
+    @api.model
+    def _api_check_key_restrictions(self, credential):
+        """Refuse a request its API key may not make: from an address
+        outside the key's ranges (403 `address_not_allowed`), or a write
+        with a read-only key (403 `read_only_key`). Its scopes are checked
+        by the routes, as a token's are (403 `insufficient_scope`).
+
+        Checked on every request, from the cached key too, and before the
+        request counts against the key's rate limit: a copy of the key used
+        from elsewhere cannot spend its owner's budget.
+        """
+        if credential.method != "api_key":
+            return
+        address = request.httprequest.remote_addr
+        if not address_allowed(address, credential.extra.get("networks") or ()):
+            raise ApiError(
+                403,
+                f"this API key may not be used from {address}: it is limited to "
+                f"{format_networks(credential.extra['networks'])}",
+                "address_not_allowed",
+            )
+        if credential.extra.get("read_only") and request.httprequest.method not in SAFE_METHODS:
+            raise ApiError(
+                403,
+                f"this API key is read-only: {request.httprequest.method} is refused "
+                f"(only {', '.join(SAFE_METHODS)})",
+                "read_only_key",
+            )
+
+
+def _key_networks(key_id, text):
+    """The parsed address ranges of a key; a stored text no longer
+    readable (written around the wizard) allows no address at all rather
+    than every one."""
+    try:
+        return parse_networks(text)
+    except NetworkError:
+        _logger.info("API key #%s: its allowed addresses cannot be read; refusing it", key_id)
+        return (ipaddress.ip_network("0.0.0.0/32"),)
 
 
 def _utcnow():

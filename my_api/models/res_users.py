@@ -29,4 +29,8 @@ class ResUsers(models.Model):
             if credential.expires_at
             else None,
             "client_id": credential.client_id,
+            # an API key's restrictions besides its scopes (none for the others)
+            "read_only": bool(credential.extra.get("read_only")),
+            "allowed_networks": [str(net) for net in credential.extra.get("networks") or ()]
+            or None,
         }

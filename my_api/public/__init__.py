@@ -10,6 +10,7 @@ names only.
 """
 
 from ..controllers.main import API_ROUTE, require_method
+from ..controllers.main import _check_scope as check_scope
 from ..core import (
     API_PREFIX,
     ApiError,
@@ -20,6 +21,7 @@ from ..core import (
     idempotency_checkpoint,
     json_response,
     once_per_request,
+    parse_datetime,
     read_committed,
     read_json_body,
     request_body,
@@ -30,17 +32,20 @@ from ..core import (
 )
 from ..lib import schema as s
 from ..lib.settings import Setting, Settings
+from ..lib.timestamps import DATE_FILTER_RULE
 from ..models.api_resource import eq, ilike
 from ..models.ir_http import clear_apikey_cache, unauthorized
 
 __all__ = [
     "API_PREFIX",
     "API_ROUTE",
+    "DATE_FILTER_RULE",
     "ApiError",
     "Credential",
     "Setting",
     "Settings",
     "api_endpoint",
+    "check_scope",
     "clear_apikey_cache",
     "current_context",
     "ensure_context",
@@ -49,6 +54,7 @@ __all__ = [
     "ilike",
     "json_response",
     "once_per_request",
+    "parse_datetime",
     "read_committed",
     "read_json_body",
     "request_body",

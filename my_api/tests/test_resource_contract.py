@@ -116,6 +116,10 @@ class TestResourceContract(ApiCase):
                     "payload_field_ids": [Command.set(fields.ids)],
                 }
             )
+            endpoint = cls.samples["webhook-endpoints"]
+            cls.samples["webhook-deliveries"] = endpoint._enqueue_data(
+                "test", "res.partner", 0, {"id": 0}
+            )
 
     def get_data(self, path):
         response = self.api("GET", path, key=self.key)

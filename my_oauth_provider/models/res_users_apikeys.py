@@ -190,9 +190,20 @@ class ResUsersApikeys(models.Model):
 
     # -------------------------------------------------------------------- mint
     @api.model
-    def _mint_for_user(self, user, name, scope, expiration_date):
-        """Generate a key for `user` (administrators only); return it once."""
+    def _mint_for_user(self, user, name, scope, expiration_date, restrictions=None):
+        """Generate a key for `user` (administrators only); return it once.
+
+        `restrictions`: what my_api enforces on a REST API key (`api_scopes`,
+        `read_only`, `allowed_networks`, see its _check_restrictions) and
+        `rate_limit`, the key's own requests per minute (an api.rate.limit
+        rule of the key, as the rate limits of every credential are kept).
+        All are checked before anything is minted."""
         self._check_can_manage_keys()
+        restrictions = restrictions or {}
+        values = self._check_restrictions(scope, restrictions)
+        rate_limit = restrictions.get("rate_limit") or 0
+        if rate_limit < 0:
+            raise UserError(self.env._("The rate limit cannot be negative."))
         max_days = self._max_lifetime_days(user)
         now = _now()
         if not expiration_date:
@@ -213,7 +224,48 @@ class ResUsersApikeys(models.Model):
         self._check_key_cap(user)
         # sudo: Odoo's own generator, run as the key's owner so the key is
         # theirs; the lifetime was checked above against our maximum.
-        return self.with_user(user).sudo()._generate(scope or None, name, expiration_date)
+        key = self.with_user(user).sudo()._generate(scope or None, name, expiration_date)
+        record = self._record_of(user, key)
+        record._set_restrictions(values, rate_limit or None)
+        return key
+
+    def _record_of(self, user, key):
+        """The record of `key`, just generated for `user` (Odoo's
+        _generate returns the key only)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE user_id = %s AND index = %s ORDER BY id DESC LIMIT 1",
+                SQL.identifier(self._table),
+                user.id,
+                key[:INDEX_SIZE],
+            )
+        )
+        return self.browse(self.env.cr.fetchone()[0])
+
+    def _set_restrictions(self, values, rate_limit, window=60):
+        """Store a new key's restriction columns (in SQL, next to the row
+        Odoo's _generate has just inserted in SQL; no worker has cached
+        the key yet) and its own rate limit rule (`rate_limit` requests
+        per `window` seconds)."""
+        self.ensure_one()
+        if values:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET %s WHERE id = %s",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(
+                        SQL("%s = %s", SQL.identifier(name), value)
+                        for name, value in values.items()
+                    ),
+                    self.id,
+                )
+            )
+            self.invalidate_recordset(list(values))
+        if rate_limit:
+            # sudo: the key's own rule, set by whoever may mint or rotate it
+            self.env["api.rate.limit"].sudo().create(
+                {"apikey_id": self.id, "limit": rate_limit, "window": window}
+            )
 
     # ------------------------------------------------------------------ rotate
     def _rotate(self):
@@ -254,15 +306,16 @@ class ResUsersApikeys(models.Model):
         key = (
             self.with_user(self.user_id).sudo()._generate(self.scope or None, self.name, new_expiry)
         )
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE user_id = %s AND index = %s ORDER BY id DESC LIMIT 1",
-                table,
-                self.user_id.id,
-                key[:INDEX_SIZE],
-            )
+        new_record = self._record_of(self.user_id, key)
+        # the successor is restricted as this key was: scopes, read-only,
+        # addresses and its own rate limit (a rotation widens nothing)
+        # sudo: rate limit rules are configuration the rotating key cannot read
+        rule = self.env["api.rate.limit"].sudo().search([("apikey_id", "=", self.id)], limit=1)
+        new_record._set_restrictions(
+            {name: value for name, value in self._restriction_values().items() if value},
+            rule.limit if rule else None,
+            rule.window if rule else 60,
         )
-        new_record = self.browse(self.env.cr.fetchone()[0])
         old_expiry = now + datetime.timedelta(days=setting(self.env, "rotation_grace_days"))
         if self.expiration_date and self.expiration_date < old_expiry:
             old_expiry = self.expiration_date  # rotating never extends a key

@@ -9,3 +9,4 @@ from . import test_oauth2_storage
 from . import test_provider_seeding
 from . import test_upgrade_model_renames
 from . import test_key_expiry_screens
+from . import test_scoped_apikeys

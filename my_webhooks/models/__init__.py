@@ -8,3 +8,4 @@ from . import webhook_source
 from . import webhook_event
 from . import webhook_event_digest
 from . import sale_order
+from . import api_resource_webhooks_api

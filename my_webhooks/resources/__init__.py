@@ -1,1 +1,2 @@
 from . import webhook_endpoint
+from . import webhook_delivery

@@ -18,3 +18,4 @@ from . import test_webhook_picking
 from . import test_webhook_api_upsert
 from . import test_webhook_health
 from . import test_webhook_health_tour
+from . import test_webhooks_operate_api
