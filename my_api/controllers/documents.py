@@ -162,6 +162,6 @@ class ApiV1DocumentsController(http.Controller):
         if documents.etag_matches(request.httprequest.headers.get("If-None-Match"), etag):
             return _not_modified(etag)
         mimetype = attachment.mimetype or "application/octet-stream"
-        if documents.NEVER_SERVED.search(mimetype):  # stored by other means than this API
+        if documents.never_served(mimetype):  # stored by other means than this API
             mimetype = "application/octet-stream"
         return _file_response(attachment.raw or b"", mimetype, attachment.name or "file", etag)

@@ -36,7 +36,11 @@ DEFAULT_MIMETYPES = (
     "application/octet-stream",
 )
 # types a browser would render with scripts from our origin: never accepted
-NEVER_SERVED = re.compile(r"(html|svg|xml|javascript|ecmascript|xsl)", re.IGNORECASE)
+# (HTML and XHTML, SVG and any other +xml, XML, XSL, scripts); matched on
+# the type without its parameters (see never_served)
+NEVER_SERVED = re.compile(
+    r"html|\+xml$|/(xml|xsl|xslt|(x-)?javascript|ecmascript|jscript)$", re.IGNORECASE
+)
 MIMETYPE_RE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 MAX_NAME_LENGTH = 255
 # control characters (C0, DEL, C1) and the Unicode format characters that
@@ -54,6 +58,12 @@ class DocumentError(ValueError):
         self.issue = issue
 
 
+def never_served(mimetype):
+    """True for a type (parameters and case aside) a browser would run
+    scripts of, when opened from our origin."""
+    return bool(NEVER_SERVED.search((mimetype or "").split(";", 1)[0].strip()))
+
+
 def parse_mimetypes(text):
     """The allow-list of a setting's text: types separated by commas or
     blanks, lower case; the ones NEVER_SERVED or malformed are dropped.
@@ -63,7 +73,7 @@ def parse_mimetypes(text):
         dict.fromkeys(
             word.lower()
             for word in re.split(r"[\s,]+", text)
-            if MIMETYPE_RE.fullmatch(word.lower()) and not NEVER_SERVED.search(word)
+            if MIMETYPE_RE.fullmatch(word.lower()) and not never_served(word)
         )
     )
     if not types:
@@ -101,7 +111,7 @@ def check_mimetype(mimetype, allowed, sniffed=None):
     if not isinstance(mimetype, str):
         raise DocumentError(400, "mimetype", "invalid_type", "mimetype must be a string")
     declared = mimetype.split(";", 1)[0].strip().lower()
-    if sniffed and NEVER_SERVED.search(sniffed):
+    if sniffed and never_served(sniffed):
         raise DocumentError(
             415,
             "data",
@@ -109,7 +119,7 @@ def check_mimetype(mimetype, allowed, sniffed=None):
             f"the file's content is {sniffed}, which is not accepted "
             "(a browser would run its scripts)",
         )
-    if declared not in allowed or NEVER_SERVED.search(declared):
+    if declared not in allowed or never_served(declared):
         raise DocumentError(
             415,
             "mimetype",

@@ -290,6 +290,15 @@ class TestAttachments(DocumentsCase):
             self.assertError(response, 415, "unsupported_media_type")
         self.assertFalse(self.attachments_of(self.order))
 
+    def test_office_documents_are_accepted(self):
+        """Their types hold "xml" (openxmlformats) and are still documents,
+        not pages a browser runs."""
+        for name in ("offer.docx", "prices.xlsx", "notes.odt"):
+            body = {"name": name, "data": base64.b64encode(b"PK\x03\x04 zipped").decode()}
+            response = self.upload("orders", self.order, body)
+            self.assertEqual(response.status_code, 201, (name, response.text))
+            self.assertNotIn("html", response.json()["data"]["mimetype"])
+
     def test_garbage_uploads_are_400_and_store_nothing(self):
         cases = [
             {"name": "a.txt", "data": "not base64!"},
