@@ -29,6 +29,10 @@ from ..lib.postman import collection
 from .main import API_ROUTE, _authorize_write, _check_scope, _openapi_document, require_method
 
 UPLOAD_FIELDS = {"name", "mimetype", "data"}
+# Rendering a report may write (the report's asset bundles on their first
+# use, a report that saves its PDF as an attachment): a read/write cursor,
+# as Odoo's own /report/pdf route has.
+PDF_ROUTE = {**API_ROUTE, "readonly": False}
 
 
 def _file_headers(etag, extra=None):
@@ -118,7 +122,7 @@ class ApiV1DocumentsController(http.Controller):
         )
         return response
 
-    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/pdf", **API_ROUTE)
+    @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>/pdf", **PDF_ROUTE)
     @api_endpoint
     def pdf(self, resource_path, ident, **_params):
         resource = request.env["api.resource"]._api_get_resource(resource_path)

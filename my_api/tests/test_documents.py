@@ -13,6 +13,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileWriter
 
+from ..controllers.documents import ApiV1DocumentsController
 from .common import ApiCase
 
 
@@ -126,6 +127,14 @@ class TestDocumentPdf(DocumentsCase):
             )
         self.assertEqual(changed.status_code, 200)
         self.assertNotEqual(changed.headers["ETag"], etag)
+
+    def test_pdf_route_has_a_read_write_cursor(self):
+        """A report may write as it renders (its asset bundles the first
+        time, a report saving its PDF): on a read-only cursor that would be
+        a 500, as our endpoint answers what Odoo would otherwise retry."""
+        routing = ApiV1DocumentsController.pdf.original_routing
+        self.assertIs(routing["readonly"], False)
+        self.assertTrue(callable(ApiV1DocumentsController.attachment.original_routing["readonly"]))
 
     def test_pdf_without_wkhtmltopdf_is_503_in_the_envelope(self):
         with self.pdf_renderer(state="install") as bodies:
