@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from conftest import load_lib
+from conftest import ROOT, load_lib
 from hypothesis import given
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
@@ -183,3 +183,21 @@ def test_postman_collection_has_every_operation_with_bearer_and_base_url():
     assert [v["key"] for v in item["request"]["url"]["variable"]] == ["ident", "attachment_id"]
     # HTML in descriptions is data, kept as text for Postman to show as such
     assert "<b>things</b>" in json.dumps(collection)
+
+
+def test_the_docs_console_puts_text_never_html_in_the_page():
+    """Descriptions and answers could hold HTML: the console writes them
+    as text (textContent), never through an HTML parser, and loads nothing
+    from another origin."""
+    script = (ROOT / "my_api" / "static" / "src" / "js" / "api_docs.js").read_text()
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+    ):
+        assert sink not in script, sink
+    assert "://" not in script
+    assert "textContent" in script
