@@ -23,6 +23,12 @@ With `--cases batch` (or `orders,batch`), it also times POST
 200 values (`--workers N` for prefork workers; a database without orders
 does for this case alone).
 
+With `--cases pdf`, it times the PDF of one posted invoice from
+GET /api/v1/invoices/<id>/pdf (API key, and session) against Odoo's own
+/report/pdf/account.report_invoice_with_payments/<id> (session: the route
+takes no API key), the report the API prints (account.account_invoices).
+It needs wkhtmltopdf on the server's machine, and says so otherwise.
+
 It prints p50/p95 and the ratios the project tracks (see bench/README.md).
 Figures are ratios measured in the same run, never absolute targets.
 """
@@ -142,6 +148,25 @@ if not cr.fetchone()[0]:
 print('SEEDED', env['stock.picking'].search_count([]))
 """
 
+SEED_INVOICE = """
+from odoo import Command
+move = env['account.move'].search([('ref', '=', 'BENCH-PDF')], limit=1)
+if not move:
+    partner = env['res.partner'].create({'name': 'Bench Invoiced', 'street': 'Rue du Banc 1',
+                                         'city': 'Namur', 'zip': '5000'})
+    product = env['product.product'].search([], limit=1) or env['product.product'].create(
+        {'name': 'Bench Product', 'list_price': 10})
+    move = env['account.move'].create({
+        'move_type': 'out_invoice', 'partner_id': partner.id, 'ref': 'BENCH-PDF',
+        'invoice_line_ids': [Command.create({'product_id': product.id, 'quantity': 1 + i,
+                                             'price_unit': 10 * (i + 1)}) for i in range(5)],
+    })
+    move.action_post()
+    env.cr.commit()
+print('INVOICE=%d' % move.id)
+print('WKHTMLTOPDF=' + env['ir.actions.report'].get_wkhtmltopdf_state())
+"""
+
 KEY = """
 import datetime  # the key expires: /api/v1 refuses keys without expiry
 expiry = datetime.datetime.now() + datetime.timedelta(days=1)
@@ -159,7 +184,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=0, help="HTTP workers (0: threaded)")
     parser.add_argument(
-        "--cases", default="orders", help="orders, pickings, batch; several: orders,batch"
+        "--cases", default="orders", help="orders, pickings, batch, pdf; several: orders,batch"
     )
     options = parser.parse_args()
     db_args = odoo_db_args(options)
@@ -212,6 +237,8 @@ def main():
         bearer.headers["Authorization"] = f"Bearer {key}"
         # what a machine client of a multi-database server sends (JSON-2 and /api/v1 alike)
         bearer.headers["X-Odoo-Database"] = db
+        if "pdf" in groups:
+            pdf_cases(url, bearer, db, db_args, options.rounds)
         if "orders" not in groups:
             if "pickings" in groups:
                 pickings_cases(url, bearer, options.rounds)
@@ -381,6 +408,59 @@ def pickings_cases(url, bearer, rounds):
         f"pickings, page of {PAGE}, {rounds} interleaved rounds",
         samples,
         [("pickings page / JSON-2 search_read", (name, native), 1.0)],
+    )
+
+
+def pdf_cases(url, bearer, db, db_args, rounds):
+    """The PDF of one posted invoice: /api/v1 (API key and session) against
+    Odoo's /report/pdf of the same report (session), every answer checked
+    to be a PDF."""
+    values = dict(
+        line.split("=", 1)
+        for line in shell(SEED_INVOICE, db_args, db).splitlines()
+        if line.startswith(("INVOICE=", "WKHTMLTOPDF="))
+    )
+    if values["WKHTMLTOPDF"] in ("install", "broken"):
+        raise SystemExit(
+            f"--cases pdf: wkhtmltopdf is {values['WKHTMLTOPDF']} on this machine: "
+            "install it (Debian: apt-get install wkhtmltopdf) to time PDFs"
+        )
+    invoice = values["INVOICE"]
+    web = requests.Session()
+    auth = web.post(
+        f"{url}/web/session/authenticate",
+        json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+        timeout=30,
+    ).json()
+    assert "error" not in auth, auth
+
+    def pdf(session, path):
+        def get():
+            response = session.get(f"{url}{path}", timeout=120)
+            assert response.status_code == 200, response.text[:500]
+            assert response.content.startswith(b"%PDF"), response.content[:200]
+            return response
+
+        return get
+
+    api_key = "api key, invoice PDF"
+    api_session = "session, invoice PDF"
+    native = "session, Odoo /report/pdf of the same invoice"
+    samples = interleaved(
+        {
+            api_key: pdf(bearer, f"/api/v1/invoices/{invoice}/pdf"),
+            api_session: pdf(web, f"/api/v1/invoices/{invoice}/pdf"),
+            native: pdf(web, f"/report/pdf/account.report_invoice_with_payments/{invoice}"),
+        },
+        rounds,
+    )
+    print_tables(
+        f"invoice PDF, {rounds} interleaved rounds",
+        samples,
+        [
+            ("session invoice PDF / Odoo /report/pdf", (api_session, native), 1.1),
+            ("api key invoice PDF / Odoo /report/pdf", (api_key, native), 1.1),
+        ],
     )
 
 

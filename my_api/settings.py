@@ -5,6 +5,7 @@ Settings > Technical > REST API > Configuration shows them (its fields
 take their key and default from here).
 """
 
+from .lib.documents import DEFAULT_MIMETYPES, parse_mimetypes
 from .lib.settings import Setting, Settings
 
 
@@ -46,6 +47,9 @@ SETTINGS = Settings(
     # text logs all of them)
     Setting("request_log", "text", "all"),
     Setting("request_log_days", "int", 30),  # days a request log line is kept
+    # the file types an upload to /<resource>/<id>/attachments may have,
+    # separated by commas; HTML, SVG, XML and scripts never (lib/documents.py)
+    Setting("attachment_mimetypes", parse_mimetypes, DEFAULT_MIMETYPES),
 )
 
 setting = SETTINGS.get  # setting(env, name): the current value

@@ -11,6 +11,7 @@ from . import (
     api_resource_batch,
     api_resource_xref,
     api_resource_aggregate,
+    api_resource_documents,
     base,
     ir_http,
     res_company,

@@ -72,6 +72,8 @@ class ApiResourceInvoice(models.AbstractModel):
     _api_path = "invoices"
     _api_model = "account.move"
     _api_description = "invoices and credit notes"
+    _api_pdf_report = "account.account_invoices"
+    _api_attachments = True
     _api_operations = ("list", "get")
     _api_filters = {
         "state": (s.Field("string", enum=STATES), eq("state")),

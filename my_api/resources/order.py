@@ -136,6 +136,8 @@ class ApiResourceOrder(models.AbstractModel):
     _api_path = "orders"
     _api_model = "sale.order"
     _api_description = "sale orders"
+    _api_pdf_report = "sale.action_report_saleorder"
+    _api_attachments = True
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
         "state": (s.Field("string", enum=STATES), eq("state")),

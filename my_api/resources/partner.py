@@ -85,6 +85,7 @@ class ApiResourcePartner(models.AbstractModel):
     _api_path = "partners"
     _api_model = "res.partner"
     _api_description = "partners (companies and contacts)"
+    _api_attachments = True
     _api_operations = ("list", "get", "create", "update", "delete", "batch")
     _api_filters = {
         "name": (s.Field("string", max_length=256, description="Part of the name"), ilike("name")),

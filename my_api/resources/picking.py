@@ -142,6 +142,7 @@ class ApiResourcePicking(models.AbstractModel):
     _api_path = "pickings"
     _api_model = "stock.picking"
     _api_description = "pickings: receipts, deliveries and internal transfers"
+    _api_attachments = True
     _api_operations = ("list", "get", "create")
     _api_filters = {
         "state": (s.Field("string", enum=STATES), eq("state")),

@@ -3,6 +3,7 @@ from . import test_auth
 from . import test_batch
 from . import test_body
 from . import test_companies
+from . import test_documents
 from . import test_bookkeeping
 from . import test_external_refs
 from . import test_errors

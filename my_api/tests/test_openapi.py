@@ -45,8 +45,14 @@ class TestOpenApi(ApiCase):
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.headers["Content-Type"].startswith("text/html"))
         self.assertIn("/orders/{ident}/confirm", response.text)
-        self.assertNotIn("<script", response.text)
+        # the one script is the addon's own file, which the server serves
+        self.assertEqual(response.text.count("<script"), 1)
+        self.assertIn("<script src='/my_api/static/src/js/api_docs.js' defer>", response.text)
         self.assertNotIn("cdn", response.text.lower())
+        self.assertNotIn("//", response.text.split("<script", 1)[1].split(">", 1)[0])
+        script = self.url_open("/my_api/static/src/js/api_docs.js")
+        self.assertEqual(script.status_code, 200)
+        self.assertNotIn("://", script.text)  # fetches nothing from another origin
 
     def test_every_timestamp_filter_says_how_a_date_alone_is_read(self):
         """A date alone in a timestamp filter is a day of the request's

@@ -19,6 +19,7 @@ rely on stay as they are. The rate limit is lifted for the run and
 restored after it.
 """
 
+import json
 import os
 import re
 import shutil
@@ -159,11 +160,26 @@ def test_every_operation_survives_the_fuzzer(odoo_url, fuzz_key):
 
 def test_generated_client_lists_partners(odoo_url, fuzz_key, tmp_path):
     """openapi-python-client makes a client of the document without a
-    warning, and the client lists partners with an API key."""
+    warning, and the client lists partners with an API key. Files (a PDF,
+    an attachment of any type) are bytes to it, as it reads
+    application/octet-stream: its configuration says so."""
+    config = tmp_path / "client.json"
+    config.write_text(
+        json.dumps(
+            {
+                "content_type_overrides": {
+                    "application/pdf": "application/octet-stream",
+                    "*/*": "application/octet-stream",
+                }
+            }
+        )
+    )
     generated = subprocess.run(
         [
             _tool("openapi-python-client"),
             "generate",
+            "--config",
+            str(config),
             "--url",
             f"{odoo_url}/api/v1/openapi.json",
             "--meta",

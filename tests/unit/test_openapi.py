@@ -89,7 +89,10 @@ def test_docs_page_lists_operations_and_escapes_text():
     assert "/things/{ident}/archive" in page
     assert "<b>things</b>" not in page
     assert "&lt;b&gt;things&lt;/b&gt;" in page
-    assert "<script" not in page
+    # one script, the addon's own file: nothing inline, nothing from elsewhere
+    assert page.count("<script") == 1
+    assert f"<script src='{docs.SCRIPT_URL}' defer></script>" in page
+    assert docs.SCRIPT_URL.startswith("/my_api/static/")
 
 
 def test_batch_items_are_a_create_or_an_update_and_results_are_typed():

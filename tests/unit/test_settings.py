@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 lib = load_lib("my_api", "settings")
 retry = load_lib("my_webhooks", "retry")
+documents = load_lib("my_api", "documents")
 
 
 def load_table(addon):
@@ -94,6 +95,9 @@ OLD_READERS = {
         "rate_limit_anonymous": _lenient(60, 0),
         "request_log": lambda value: value or "all",
         "request_log_days": lambda value: int(value or 30),
+        "attachment_mimetypes": lambda value: (
+            documents.parse_mimetypes(value) if value else documents.DEFAULT_MIMETYPES
+        ),
     },
     "my_webhooks": {
         "batch_size": lambda value: int(value or 50),
