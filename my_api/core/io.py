@@ -13,6 +13,8 @@ import datetime
 import gzip
 import json
 
+from werkzeug.http import parse_accept_header
+
 from odoo.http import Response, request
 
 from ..lib import reads, timestamps
@@ -84,10 +86,8 @@ def compress_response(response):
     response.headers["Vary"] = VARY
     if "Content-Encoding" in response.headers:
         return response
-    try:
-        accepted = request.httprequest.accept_encodings["gzip"]
-    except (KeyError, ValueError):
-        accepted = 0
+    # werkzeug's reading of the header (q-values, *: gzip;q=0 refuses it)
+    accepted = parse_accept_header(request.httprequest.headers.get("Accept-Encoding"))["gzip"]
     if not accepted:
         return response
     data = response.get_data()

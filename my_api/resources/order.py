@@ -278,9 +278,10 @@ class ApiResourceOrder(models.AbstractModel):
                 "updated_at": order.write_date,
             }
             if detail:
-                row["partner"]["email"] = (
-                    partner.email or None if partner in readable_partners else None
-                )
+                if row["partner"]:
+                    row["partner"]["email"] = (
+                        partner.email or None if partner in readable_partners else None
+                    )
                 row["amount_untaxed"] = order.amount_untaxed
                 row["amount_tax"] = order.amount_tax
                 row["lines"] = lines.get(order.id, [])
