@@ -122,8 +122,8 @@ class ApiV1Controller(http.Controller):
             _check_scope(resource, "read")
             resource = resource._api_with_read_params(request.httprequest.args)
             rows, pagination = resource._api_list(request.httprequest.args)
-            page = {"data": rows, "pagination": pagination}
-            return json_read_response(page, resource._api_etag(page))
+            # the page's ETag: a digest of its body, rows and pagination
+            return json_read_response({"data": rows, "pagination": pagination})
         _authorize_write(resource, "create")
         record, created = resource._api_create(read_json_body())
         data = resource._api_rows(record, detail=True)[0]

@@ -11,6 +11,7 @@ log, the idempotency machinery or the endpoint decorator.
 
 import datetime
 import gzip
+import hashlib
 import json
 
 from werkzeug.http import parse_accept_header
@@ -45,22 +46,29 @@ def _json_default(value):
     return rendered
 
 
-def json_response(payload, status=200, headers=None):
+def json_response(payload, status=200, headers=None, body=None):
+    """The JSON answer of `payload` (`body`: the payload already serialized)."""
     ctx = ensure_context()
     all_headers = [*JSON_HEADERS, ("X-Request-Id", ctx.request_id)]
     all_headers.extend(ctx.headers.items())
     all_headers.extend((headers or {}).items())
-    body = json.dumps(payload, default=_json_default, separators=(",", ":"))
+    if body is None:
+        body = json.dumps(payload, default=_json_default, separators=(",", ":"))
     return Response(body, status=status, headers=all_headers)
 
 
-def json_read_response(payload, etag):
+def json_read_response(payload, etag=None):
     """The answer of a read (a detail, a list page) whose representation
-    has the validator `etag`: the JSON `payload` with that ETag, or a 304
-    without a body when the request's If-None-Match already holds it
-    (RFC 9110 13.1.2: weak comparison, `*` for any; a malformed value is
-    ignored). The 304 carries the headers the 200 would (ETag,
-    X-Request-Id, rate limits), as RFC 9110 15.4.5 asks."""
+    has the validator `etag` (None: a digest of the body, serialized once
+    for both): the JSON `payload` with that ETag, or a 304 without a body
+    when the request's If-None-Match already holds it (RFC 9110 13.1.2:
+    weak comparison, `*` for any; a malformed value is ignored). The 304
+    carries the headers the 200 would (ETag, X-Request-Id, rate limits),
+    as RFC 9110 15.4.5 asks."""
+    body = None
+    if etag is None:
+        body = json.dumps(payload, default=_json_default, separators=(",", ":"))
+        etag = f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
     httprequest = request.httprequest
     if_none_match = httprequest.headers.get("If-None-Match")
     if httprequest.method in ("GET", "HEAD") and reads.none_match(if_none_match, etag):
@@ -69,7 +77,7 @@ def json_read_response(payload, etag):
         headers.extend(ctx.headers.items())
         headers.extend([("ETag", etag), ("Vary", VARY)])
         return Response(status=304, headers=headers)
-    return json_response(payload, headers={"ETag": etag})
+    return json_response(payload, headers={"ETag": etag}, body=body)
 
 
 def compress_response(response):

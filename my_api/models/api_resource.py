@@ -1013,7 +1013,7 @@ class ApiResource(models.AbstractModel):
         answer renders through this."""
         rows = self._api_render(records, detail=detail)
         fname = self._api_company_fname()
-        if not fname or (rows and "company" in rows[0]):
+        if not fname or (rows and "company" in rows[0]) or not self._api_wants("company"):
             return rows
         names = self.env["res.company"]._api_company_names()
         records.fetch([fname])  # read with the page: nothing to read here
