@@ -26,7 +26,7 @@ XID_PATTERN = "xid:[^./\\x00]+\\.[^/\\x00]+"
 CURSOR_PATTERN = "[A-Za-z0-9_-]{0,2048}"  # empty: the first page
 # The request headers every authenticated operation reads (ir.http's
 # _api_request_context), as components/parameters names.
-REQUEST_SCOPE_PARAMETERS = ("XOdooCompany", "XOdooTimezone", "AcceptLanguage", "lang")
+REQUEST_SCOPE_PARAMETERS = ("XOdooCompany", "XOdooTimezone", "AcceptLanguage")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 COMPANIES_AND_TIMEZONES = (
     f"Companies: a request works in the companies of its {COMPANY_HEADER} header "
@@ -825,6 +825,7 @@ def _read_parameters(desc, listing):
             )
         )
     params.append({"$ref": "#/components/parameters/IfNoneMatch"})
+    params.append({"$ref": "#/components/parameters/lang"})
     if not listing:
         return params
     if info.get("search"):
