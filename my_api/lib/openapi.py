@@ -26,7 +26,7 @@ XID_PATTERN = "xid:[^./\\x00]+\\.[^/\\x00]+"
 CURSOR_PATTERN = "[A-Za-z0-9_-]{0,2048}"  # empty: the first page
 # The request headers every authenticated operation reads (ir.http's
 # _api_request_context), as components/parameters names.
-REQUEST_SCOPE_PARAMETERS = ("XOdooCompany", "XOdooTimezone", "AcceptLanguage")
+REQUEST_SCOPE_PARAMETERS = ("XOdooCompany", "XOdooTimezone")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 COMPANIES_AND_TIMEZONES = (
     f"Companies: a request works in the companies of its {COMPANY_HEADER} header "
@@ -679,6 +679,7 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
                 "operationId": "me",
                 "summary": "Who am I: user, auth method, scopes, key expiry",
                 "tags": ["me"],
+                "parameters": [{"$ref": "#/components/parameters/AcceptLanguage"}],
                 "security": [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": []}],
                 "responses": {
                     "200": _ok("The authenticated user", {"type": "object"}),
@@ -825,6 +826,8 @@ def _read_parameters(desc, listing):
             )
         )
     params.append({"$ref": "#/components/parameters/IfNoneMatch"})
+    # the language of every call, documented on the reads (and /me) that show names
+    params.append({"$ref": "#/components/parameters/AcceptLanguage"})
     params.append({"$ref": "#/components/parameters/lang"})
     if not listing:
         return params

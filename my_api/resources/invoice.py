@@ -133,18 +133,11 @@ class ApiResourceInvoice(models.AbstractModel):
         "amount_total": (
             "amount_total",
             s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
-            ("gt", "gte", "lt", "lte"),
-        ),
-        "amount_residual": (
-            "amount_residual",
-            s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
-            ("gt", "gte", "lt", "lte"),
+            ("gte", "lte"),
         ),
         "invoice_date": ("invoice_date", s.Field("string", format="date"), ("gte", "lte")),
         "state": ("state", s.Field("string", enum=STATES), ("in",)),
-        "payment_state": ("payment_state", s.Field("string", enum=PAYMENT_STATES), ("in",)),
         "partner_id": ("partner_id", s.Id(), ("in",)),
-        "name": ("name", s.Field("string", max_length=256), ("ilike",)),
     }
     _api_search_fields = ("name", "invoice_origin", "ref", "partner_id.name")
     _api_expansions = {"partner": Expansion("partner_id", resource="partners")}

@@ -197,7 +197,6 @@ class ApiResourceOrder(models.AbstractModel):
         "state": ("state", s.Field("string", enum=STATES), ("in",)),
         "partner_id": ("partner_id", s.Id(), ("in",)),
         "name": ("name", s.Field("string", max_length=256), ("ilike",)),
-        "external_ref": ("client_order_ref", s.Field("string", max_length=256), ("ilike", "in")),
     }
     _api_search_fields = ("name", "client_order_ref", "partner_id.name")
     _api_expansions = {

@@ -95,9 +95,7 @@ class ApiResourcePartner(models.AbstractModel):
     }
     _api_operator_filters = {
         "name": ("name", s.Field("string", max_length=256), ("ilike",)),
-        "email": ("email", s.Field("string", max_length=256), ("ilike",)),
         "parent_id": ("parent_id", s.Id(), ("in",)),
-        "updated_at": ("write_date", s.Field("string", format="date-time"), ("gte", "lt")),
     }
     _api_search_fields = ("complete_name", "email", "ref", "vat")
     _api_orders = {"id": "id", "name": "name", "updated_at": "write_date"}

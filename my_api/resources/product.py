@@ -79,10 +79,9 @@ class ApiResourceProduct(models.AbstractModel):
         "list_price": (
             "list_price",
             s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
-            ("gt", "gte", "lt", "lte"),
+            ("gte", "lte"),
         ),
-        "default_code": ("default_code", s.Field("string", max_length=256), ("in", "ilike")),
-        "type": ("type", s.Field("string", enum=PRODUCT_TYPES), ("in",)),
+        "default_code": ("default_code", s.Field("string", max_length=256), ("in",)),
     }
     _api_search_fields = ("name", "default_code", "barcode")
     _api_orders = {"id": "id", "updated_at": "write_date", "default_code": "default_code"}
