@@ -18,6 +18,12 @@ With `--cases pickings`, it times a page of /api/v1/pickings against JSON-2
 `search_read` of the fields that page reads, on `--pickings` deliveries
 (bulk SQL copies of one real delivery and its move).
 
+With `--cases reads`, it times the first page of orders with `fields=` of
+three fields against the full page, with `expand=partner,lines.product`
+against JSON-2 `search_read` of the orders plus one `read` of their lines
+and one of their products, and a 304 revalidation (If-None-Match) against
+the full page.
+
 With `--cases batch` (or `orders,batch`), it also times POST
 /api/v1/partners/batch of 200 creates against JSON-2 `create` of the same
 200 values (`--workers N` for prefork workers; a database without orders
@@ -184,7 +190,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=0, help="HTTP workers (0: threaded)")
     parser.add_argument(
-        "--cases", default="orders", help="orders, pickings, batch, pdf; several: orders,batch"
+        "--cases",
+        default="orders",
+        help="orders, pickings, batch, reads, pdf; several: orders,batch",
     )
     options = parser.parse_args()
     db_args = odoo_db_args(options)
@@ -244,6 +252,8 @@ def main():
                 pickings_cases(url, bearer, options.rounds)
             if "batch" in groups:
                 batch_cases(url, bearer, options.rounds)
+            if "reads" in groups:
+                reads_cases(url, bearer, options.rounds)
             return
         web = requests.Session()
         auth = web.post(
@@ -340,6 +350,8 @@ def main():
             pickings_cases(url, bearer, options.rounds)
         if "batch" in groups:
             batch_cases(url, bearer, options.rounds)
+        if "reads" in groups:
+            reads_cases(url, bearer, options.rounds)
 
     print_tables(
         f"{total} orders, page of {PAGE}, {options.rounds} interleaved rounds",
@@ -460,6 +472,93 @@ def pdf_cases(url, bearer, db, db_args, rounds):
         [
             ("session invoice PDF / Odoo /report/pdf", (api_session, native), 1.1),
             ("api key invoice PDF / Odoo /report/pdf", (api_key, native), 1.1),
+        ],
+    )
+
+
+LINE_FIELDS = ["order_id", "product_id", "name", "product_uom_qty", "price_unit", "price_subtotal"]
+PRODUCT_FIELDS = ["name", "default_code", "list_price", "qty_available", "uom_id", "write_date"]
+
+
+class NotModified:
+    """A 304 checked by its case, reported as the success interleaved() expects."""
+
+    status_code = 200
+    text = ""
+
+
+def reads_cases(url, bearer, rounds):
+    """The first page of orders with fields= of three fields, with
+    expand=partner,lines.product, and revalidated by If-None-Match, each
+    beside what it stands for: the full first page, JSON-2 search_read of
+    the orders and one read of their lines and one of their products."""
+    first = f"{url}/api/v1/orders?limit={PAGE}"
+    etag = bearer.get(first, timeout=30).headers["ETag"]
+
+    def sparse():
+        response = bearer.get(f"{first}&fields=name,amount_total,state", timeout=30)
+        assert len(response.json()["data"][0]) == 4, response.text[:500]
+        return response
+
+    def expanded():
+        response = bearer.get(f"{first}&expand=partner,lines.product", timeout=30)
+        assert "qty_available" in response.json()["data"][0]["lines"][0]["product"]
+        return response
+
+    def json2_three_calls():
+        def call(model, method, **kwargs):
+            response = bearer.post(f"{url}/json/2/{model}/{method}", json=kwargs, timeout=30)
+            assert response.status_code == 200, response.text[:500]
+            return response
+
+        orders = call(
+            "sale.order",
+            "search_read",
+            domain=[],
+            fields=FIELDS,
+            limit=PAGE,
+            order="date_order desc, id desc",
+        ).json()
+        line_ids = [line_id for order in orders for line_id in order["order_line"]]
+        lines = call("sale.order.line", "read", ids=line_ids, fields=LINE_FIELDS).json()
+        product_ids = sorted({line["product_id"][0] for line in lines if line["product_id"]})
+        return call("product.product", "read", ids=product_ids, fields=PRODUCT_FIELDS)
+
+    def revalidated():
+        response = bearer.get(first, headers={"If-None-Match": etag}, timeout=30)
+        assert response.status_code == 304, response.text[:500]
+        return NotModified()
+
+    cases = {
+        "api key, first page": lambda: bearer.get(first, timeout=30),
+        "api key, first page, fields= of 3": sparse,
+        "api key, first page, expand=partner,lines.product": expanded,
+        "JSON-2 search_read orders + read lines + read products": json2_three_calls,
+        "api key, first page revalidated (304)": revalidated,
+    }
+    samples = interleaved(cases, rounds)
+    print_tables(
+        f"reads: page of {PAGE}, {rounds} interleaved rounds",
+        samples,
+        [
+            (
+                "fields= of 3 / full row",
+                ("api key, first page, fields= of 3", "api key, first page"),
+                0.9,
+            ),
+            (
+                "expand / JSON-2 three calls",
+                (
+                    "api key, first page, expand=partner,lines.product",
+                    "JSON-2 search_read orders + read lines + read products",
+                ),
+                1.0,
+            ),
+            (
+                "304 revalidation / first page",
+                ("api key, first page revalidated (304)", "api key, first page"),
+                0.5,
+            ),
         ],
     )
 

@@ -10,6 +10,7 @@ from ..core import (
     ApiError,
     api_endpoint,
     idempotency_checkpoint,
+    json_read_response,
     json_response,
     read_json_body,
 )
@@ -127,8 +128,10 @@ class ApiV1Controller(http.Controller):
         require_method(*resource._api_allowed_methods("collection"))
         if request.httprequest.method == "GET":
             _check_scope(resource, "read")
+            resource = resource._api_with_read_params(request.httprequest.args)
             rows, pagination = resource._api_list(request.httprequest.args)
-            return json_response({"data": rows, "pagination": pagination})
+            # the page's ETag: a digest of its body, rows and pagination
+            return json_read_response({"data": rows, "pagination": pagination})
         _authorize_write(resource, "create")
         record, created = resource._api_create(read_json_body())
         data = resource._api_rows(record, detail=True)[0]
@@ -162,8 +165,9 @@ class ApiV1Controller(http.Controller):
         if_match = request.httprequest.headers.get("If-Match")
         if method == "GET":
             _check_scope(resource, "read")
+            resource = resource._api_with_read_params(request.httprequest.args)
             data = resource._api_get(ident)
-            return json_response({"data": data}, headers={"ETag": resource._api_etag(data)})
+            return json_read_response({"data": data}, resource._api_etag(data))
         _check_scope(resource, "write")
         if method == "PUT":
             record, created = resource._api_upsert(ident, read_json_body(), if_match)

@@ -23,6 +23,8 @@ from .endpoint import answer_failure, api_endpoint
 from .errors import ApiError, translate_exception, validation_error
 from .idempotency import idempotency_checkpoint
 from .io import (
+    compress_response,
+    json_read_response,
     json_response,
     keep_form_unparsed,
     parse_datetime,

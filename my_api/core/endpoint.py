@@ -39,6 +39,7 @@ from odoo.http import request
 from .context import current_context, ensure_context
 from .errors import RETRIED_EXCEPTIONS, ApiError, translate_exception
 from .idempotency import _idempotency_key_sent, _IdempotentReplay
+from .io import compress_response
 from .request_log import log_answer, log_request
 
 _logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def api_endpoint(func=None, *, refuse_idempotency_key=False):
                 response = func(*args, **kwargs)
             except _IdempotentReplay as replay:
                 log_answer(replay.response.status_code)
-                return replay.response
+                return compress_response(replay.response)
             if idempotent and not ctx.idempotency_checked and _idempotency_key_sent(ctx):
                 raise RuntimeError(
                     f"{func.__qualname__} answered an Idempotency-Key request "
@@ -149,7 +150,7 @@ def api_endpoint(func=None, *, refuse_idempotency_key=False):
                     ctx.claim, response.status_code, response.get_data(as_text=True), kept
                 )
             log_answer(response.status_code)
-            return response
+            return compress_response(response)
         except RETRIED_EXCEPTIONS:
             raise  # let Odoo retry the whole request (the claim is released on rollback)
         except Exception as exc:

@@ -5,6 +5,7 @@ A descriptor is a plain dict made from a resource declaration (see
 document can be checked by tests/unit with openapi-spec-validator.
 """
 
+from . import reads
 from .companies import DOCUMENT_PATTERN as COMPANY_PATTERN
 from .companies import HEADER as COMPANY_HEADER
 from .companies import MAX_COMPANIES
@@ -130,6 +131,13 @@ def _components_base():
             "created": {"type": "boolean"},
         },
     }
+    responses["NotModified"] = {
+        "description": "Not modified: If-None-Match holds the current ETag; no body",
+        "headers": {
+            "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+            "ETag": {"$ref": "#/components/headers/ETag"},
+        },
+    }
     return {
         "schemas": {"Error": error, "Pagination": pagination, "BatchResult": batch_result},
         "responses": responses,
@@ -209,6 +217,7 @@ def _components_base():
                     "example": "Asia/Dubai",
                 },
             },
+            **_read_components(),
             "IfMatch": {
                 "name": "If-Match",
                 "in": "header",
@@ -269,17 +278,10 @@ def _resource_paths(desc):
             {"$ref": "#/components/parameters/cursor"},
             {"$ref": "#/components/parameters/count"},
             {"$ref": "#/components/parameters/updated_since"},
-            {
-                "name": "order",
-                "in": "query",
-                "description": f"Sort key, - for descending (default {desc['default_order']})",
-                "schema": {
-                    "type": "string",
-                    "enum": sorted([*desc["orders"], *(f"-{key}" for key in desc["orders"])]),
-                },
-            },
+            _order_parameter(desc),
         ]
         params.extend(_filter_parameter(name, spec) for name, spec in desc["filters"].items())
+        params.extend(_read_parameters(desc, listing=True))
         collection["get"] = {
             "operationId": f"list_{path}",
             "summary": f"List {desc['description']}",
@@ -296,7 +298,9 @@ def _resource_paths(desc):
                             "pagination": _ref("Pagination"),
                         },
                     },
+                    ("ETag",),
                 ),
+                "304": {"$ref": "#/components/responses/NotModified"},
                 **_errors(*auth_errors),
             },
         }
@@ -322,9 +326,11 @@ def _resource_paths(desc):
             "operationId": f"get_{path}",
             "summary": f"One of the {desc['description']}",
             "tags": [path],
+            "parameters": _read_parameters(desc, listing=False),
             "security": _security(desc, "read"),
             "responses": {
                 "200": _ok("The record", _one(schema_name), ("ETag",)),
+                "304": {"$ref": "#/components/responses/NotModified"},
                 **_errors(*auth_errors, 404),
             },
         }
@@ -440,7 +446,7 @@ def _resource_paths(desc):
                 },
             }
         paths[f"/{path}/{{ident}}/{action}"] = {"parameters": [ident], "post": operation}
-    schemas = {schema_name: json_schema(desc["read_schema"], "read")}
+    schemas = {schema_name: _expandable(json_schema(desc["read_schema"], "read"), desc)}
     for action, spec in action_schemas.items():
         schemas[_action_schema_name(desc, action)] = json_schema(spec, "write")
     if desc.get("create_schema") is not None:
@@ -673,6 +679,7 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
                 "operationId": "me",
                 "summary": "Who am I: user, auth method, scopes, key expiry",
                 "tags": ["me"],
+                "parameters": [{"$ref": "#/components/parameters/AcceptLanguage"}],
                 "security": [{"bearerApiKey": []}, {"sessionCookie": []}, {"oauth2": []}],
                 "responses": {
                     "200": _ok("The authenticated user", {"type": "object"}),
@@ -730,3 +737,163 @@ def build_document(base_url, descriptors, scopes, extra_paths=None, oauth2=None,
     if webhooks:
         document["webhooks"] = webhooks
     return document
+
+
+# ------------------------------------------------------------------ reads
+def _read_components():
+    """The request parameters every read shares: If-None-Match, and the
+    language (Accept-Language or lang=) of every authenticated call."""
+    return {
+        "IfNoneMatch": {
+            "name": "If-None-Match",
+            "in": "header",
+            "description": "The ETag of the copy you hold (or several, comma-separated; * "
+            "for any): 304 without a body while it is current. A page's ETag covers its "
+            "rows and its pagination; W/ tags compare equal to their strong form",
+            "schema": {"type": "string"},
+        },
+        "AcceptLanguage": {
+            "name": "Accept-Language",
+            "in": "header",
+            "description": "Preferred languages with quality values (fr-BE, fr;q=0.8, "
+            "en;q=0.5), for translated names: the best installed one is used and answered "
+            "in Content-Language; none installed, or a malformed value: your user's "
+            "language. lang= wins over it",
+            "schema": {"type": "string"},
+        },
+        "lang": {
+            "name": "lang",
+            "in": "query",
+            "description": "The language of this call (fr_BE or fr-BE; fr: an installed "
+            "French), among the installed ones; else as Accept-Language says",
+            "schema": {"type": "string"},
+        },
+    }
+
+
+def _order_parameter(desc):
+    """order=: one sort key or two, each - for descending."""
+    return {
+        "name": "order",
+        "in": "query",
+        "description": f"Sort keys, comma-separated (up to {reads.MAX_ORDER_KEYS}), - for "
+        f"descending (default {desc['default_order']}); ties are broken by id. Cursor "
+        "pages (next_cursor) follow a single key: with two, page with offset",
+        "schema": {"type": "string", "enum": reads.order_values(desc["orders"])},
+    }
+
+
+def _csv_parameter(name, values, description):
+    """A comma-separated list of distinct `values` (style form, not exploded)."""
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "style": "form",
+        "explode": False,
+        "schema": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(values)},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    }
+
+
+def _read_parameters(desc, listing):
+    """fields=, expand= and If-None-Match of a list or a detail, and on a
+    list q= and the filter operators the resource declares."""
+    info = desc.get("reads")
+    if not info:
+        return []
+    params = [
+        _csv_parameter(
+            "fields",
+            info["fields"],
+            "Only these fields of each record (id always); 400 for a field the resource "
+            "does not have. An expanded relation is kept whatever fields says",
+        )
+    ]
+    if info["expand"]:
+        params.append(
+            _csv_parameter(
+                "expand",
+                info["expand"],
+                "Relations to render in full, by their own resource (a.b: b within a, at "
+                f"most {reads.EXPAND_MAX_DEPTH} levels), with your rights: one you may not "
+                "read stays its {id, name} reference; expanding to a resource needs its "
+                "read scope",
+            )
+        )
+    params.append({"$ref": "#/components/parameters/IfNoneMatch"})
+    # the language of every call, documented on the reads (and /me) that show names
+    params.append({"$ref": "#/components/parameters/AcceptLanguage"})
+    params.append({"$ref": "#/components/parameters/lang"})
+    if not listing:
+        return params
+    if info.get("search"):
+        params.append(
+            {
+                "name": "q",
+                "in": "query",
+                "description": "Text search: records whose text fields contain it "
+                "(case-insensitive)",
+                "schema": {
+                    "type": "string",
+                    "maxLength": 256,
+                    "pattern": f"^{reads.TEXT_VALUE_PATTERN}$",
+                },
+            }
+        )
+    for name, declared in sorted(info["operators"].items()):
+        for operator in declared["operators"]:
+            params.append(_operator_parameter(name, declared["spec"], operator))
+    return params
+
+
+def _operator_parameter(name, spec, operator):
+    """`name[operator]`: one declared operator of one filter."""
+    param = {
+        "name": f"{name}[{operator}]",
+        "in": "query",
+        "description": f"{name}: {reads.OPERATORS[operator]}",
+    }
+    if operator == "in":
+        if spec.enum is not None:
+            item = "|".join(spec.enum)
+        elif spec.type == "integer":
+            item = reads.POSITIVE_INT4_PATTERN
+        else:
+            limit = spec.max_length or 256
+            item = f"[^,\\x00-\\x1f\\x7f]{{1,{limit}}}"
+        param["schema"] = {"type": "string", "pattern": reads.in_pattern(item)}
+    elif operator == "ilike":
+        param["schema"] = {
+            "type": "string",
+            "maxLength": spec.max_length or 256,
+            "pattern": f"^{reads.TEXT_VALUE_PATTERN}$",
+        }
+    else:
+        param["schema"] = json_schema(spec, "query")
+        param["schema"].pop("description", None)
+    if spec.format == "date-time" and operator != "in":
+        param["description"] += f" ({DATE_FILTER_RULE})"
+    return param
+
+
+def _expandable(schema, desc):
+    """The row schema, where expand= may replace a reference by another
+    resource's row: either the reference or that row (anyOf)."""
+    info = desc.get("reads") or {}
+    for path, target in sorted(info.get("expand", {}).items()):
+        if target is None:
+            continue
+        *parents, last = path.split(".")
+        node = schema
+        for part in parents:
+            node = node.get("properties", {}).get(part, {})
+            node = node.get("items", node)
+        props = node.get("properties", {})
+        if last in props:
+            props[last] = {"anyOf": [props[last], _ref(target)]}
+    return schema

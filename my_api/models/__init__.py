@@ -12,6 +12,7 @@ from . import (
     api_resource_xref,
     api_resource_aggregate,
     api_resource_documents,
+    api_resource_reads,
     base,
     ir_http,
     res_company,

@@ -52,8 +52,8 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..core import ApiError, translate_exception, validation_error
+from ..lib import reads, timestamps
 from ..lib import schema as s
-from ..lib import timestamps
 from ..lib.cursor import InvalidCursor, decode_cursor, encode_cursor
 from ..lib.openapi import build_document, ident_pattern
 from ..settings import setting
@@ -479,14 +479,10 @@ class ApiResource(models.AbstractModel):
             raise validation_error("count", "invalid_value", "count must be exact (or left out)")
         params["exact_count"] = "count" in args
         order = args.get("order", self._api_default_order)
-        key = order.lstrip("-")
-        if key not in self._api_orders:
-            raise validation_error(
-                "order",
-                "invalid_value",
-                f"order must be one of: {', '.join(sorted(self._api_orders))} "
-                "(prefix with - for descending)",
-            )
+        try:
+            params["order_keys"] = reads.parse_order(order, self._api_orders)
+        except reads.ReadParamError as exc:
+            raise validation_error("order", exc.issue, f"order {exc}") from None
         params["order"] = order
         domain = []
         if "updated_since" in args:
@@ -521,14 +517,29 @@ class ApiResource(models.AbstractModel):
         self._api_check_operation("list")
         params = self._api_parse_list_params(args)
         order = params["order"]
-        descending = order.startswith("-")
-        field_name = self._api_orders[order.lstrip("-")]
+        keys = params["order_keys"]
+        # the last key's direction for id, the tie-breaker that makes pages stable
+        descending = keys[-1][1]
+        field_name = self._api_orders[keys[0][0]]
         direction = "DESC" if descending else "ASC"
-        orm_order = f"{field_name} {direction}, id {direction}"
+        orm_order = ", ".join(
+            f"{self._api_orders[key]} {'DESC' if desc else 'ASC'}" for key, desc in keys
+        )
+        if "id" not in (self._api_orders[key] for key, _desc in keys):
+            orm_order += f", id {direction}"
+        # keyset pagination follows one sort key: several sort by offset only
+        keyset = len(keys) == 1
         domain = self._api_base_domain() + params["domain"]
         records = self._api_records()
         secret = self._api_cursor_secret()
         total, total_exact = None, True
+        if params["cursor"] and not keyset:
+            raise ApiError(
+                400,
+                "cursor pages follow a single sort key; with several, page with offset",
+                "bad_request",
+                [{"field": "cursor", "issue": "invalid_cursor"}],
+            )
         if params["cursor"]:
             try:
                 last_value, last_id = decode_cursor(secret, order, params["cursor"])
@@ -571,7 +582,7 @@ class ApiResource(models.AbstractModel):
             "has_more": has_more,
             "next_cursor": None,
         }
-        if has_more and page:
+        if has_more and page and keyset:
             last = page[-1]
             value = _cursor_text(records._fields[field_name], last[field_name])
             pagination["next_cursor"] = encode_cursor(secret, order, [value, last.id])
@@ -1002,7 +1013,7 @@ class ApiResource(models.AbstractModel):
         answer renders through this."""
         rows = self._api_render(records, detail=detail)
         fname = self._api_company_fname()
-        if not fname or (rows and "company" in rows[0]):
+        if not fname or (rows and "company" in rows[0]) or not self._api_wants("company"):
             return rows
         names = self.env["res.company"]._api_company_names()
         records.fetch([fname])  # read with the page: nothing to read here

@@ -280,7 +280,7 @@ class ApiResource(models.AbstractModel):
     def _api_rows(self, records, detail=False):
         """The rendered rows, each with its `xid`."""
         rows = super()._api_rows(records, detail=detail)
-        if self._api_xid and self._api_model:
+        if self._api_xid and self._api_model and self._api_wants("xid"):
             xids = self._api_xids_of([row["id"] for row in rows])
             for row in rows:
                 row["xid"] = xids.get(row["id"])

@@ -46,7 +46,7 @@ from ..core import (
     log_request,
     side_execute,
 )
-from ..lib import timestamps
+from ..lib import reads, timestamps
 from ..lib.companies import HEADER as COMPANY_HEADER
 from ..lib.companies import CompanyHeaderError, parse_company_ids
 from ..lib.networks import NetworkError, address_allowed, format_networks, parse_networks
@@ -175,7 +175,7 @@ class IrHttp(models.AbstractModel):
         """
         headers = request.httprequest.headers
         user = self.env.user
-        current_company_id, user_tz = self._api_user_defaults(user.id)
+        current_company_id, user_tz, user_lang = self._api_user_defaults(user.id)
         raw = headers.get(COMPANY_HEADER)
         if raw is None:
             company_ids = [current_company_id]
@@ -213,18 +213,45 @@ class IrHttp(models.AbstractModel):
                     "bad_request",
                     [{"field": timestamps.TIMEZONE_HEADER, "issue": exc.issue}],
                 ) from None
-        return {"allowed_company_ids": company_ids, "tz": tz}
+        lang = self._api_request_language(user_lang)
+        ctx = current_context()
+        if ctx is not None:
+            ctx.headers["Content-Language"] = reads.language_tag(lang)
+        return {"allowed_company_ids": company_ids, "tz": tz, "lang": lang}
+
+    @api.model
+    def _api_request_language(self, user_lang):
+        """The language of the request's names and labels: the `lang=`
+        query parameter, else the Accept-Language header (quality values
+        honoured), each among the installed languages; else the user's
+        (else English). A language that is not installed, or a value that
+        is no language at all, is passed over, never refused: a client's
+        preference is no error."""
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        httprequest = request.httprequest
+        preferences = (httprequest.args.get("lang"), httprequest.headers.get("Accept-Language"))
+        for preference in preferences:
+            if preference and (code := reads.pick_language(preference[:1024], installed)):
+                return code
+        if user_lang in installed:
+            return user_lang
+        return "en_US" if "en_US" in installed or not installed else installed[0]
 
     @api.model
     @tools.ormcache("uid")
     def _api_user_defaults(self, uid):
-        """(current company id, timezone) of user `uid`, cached as Odoo
+        """(current company id, timezone, language) of user `uid`, cached as Odoo
         caches a session's context (`context_get`): writing either on the
         user clears every cache. Reading them from the record would fetch
         the whole res.users and res.partner rows on every request."""
         # sudo: the user's own two settings, whoever asks
-        row = self.env["res.users"].sudo().browse(uid).read(["company_id", "tz"], load=False)[0]
-        return row["company_id"], row["tz"]
+        row = (
+            self.env["res.users"]
+            .sudo()
+            .browse(uid)
+            .read(["company_id", "tz", "lang"], load=False)[0]
+        )
+        return row["company_id"], row["tz"], row["lang"]
 
     @api.model
     @tools.ormcache("uid", "key_id")

@@ -23,6 +23,8 @@ class ResUsers(models.Model):
                 for company in user.company_ids.sorted("id")
             ],
             "timezone": self.env["api.resource"]._api_timezone(),
+            # the request's (lang=, Accept-Language, else the user's): names and labels
+            "language": self.env.lang,
             "auth_method": credential.method,
             "scopes": sorted(credential.scopes) if credential.scopes is not None else None,
             "key_expires_at": to_json_value(credential.expires_at)

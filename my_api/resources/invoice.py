@@ -3,6 +3,7 @@ from odoo import api, models
 from ..core import ApiError
 from ..lib import schema as s
 from ..models.api_resource import eq, names_of, ref
+from ..models.api_resource_reads import Expansion
 
 MOVE_TYPES = ["out_invoice", "out_refund", "in_invoice", "in_refund"]
 CUSTOMER_TYPES = ["out_invoice", "out_refund"]
@@ -130,6 +131,18 @@ class ApiResourceInvoice(models.AbstractModel):
             "amount_residual": "amount_residual",
         },
     }
+    _api_operator_filters = {
+        "amount_total": (
+            "amount_total",
+            s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
+            ("gte", "lte"),
+        ),
+        "invoice_date": ("invoice_date", s.Field("string", format="date"), ("gte", "lte")),
+        "state": ("state", s.Field("string", enum=STATES), ("in",)),
+        "partner_id": ("partner_id", s.Id(), ("in",)),
+    }
+    _api_search_fields = ("name", "invoice_origin", "ref", "partner_id.name")
+    _api_expansions = {"partner": Expansion("partner_id", resource="partners")}
     _api_orders = {"id": "id", "updated_at": "write_date", "date": "date"}
     _api_default_order = "-id"
     _api_read_schema = INVOICE_READ

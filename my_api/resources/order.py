@@ -5,6 +5,7 @@ from ..core import ApiError, parse_datetime
 from ..lib import schema as s
 from ..lib.timestamps import date_filter_description
 from ..models.api_resource import eq, names_of, ref, since, until
+from ..models.api_resource_reads import Expansion
 
 STATES = ["draft", "sent", "sale", "cancel"]
 TIMESTAMP_IN = (
@@ -184,6 +185,30 @@ class ApiResourceOrder(models.AbstractModel):
             "amount_tax": "amount_tax",
         },
     }
+    _api_operator_filters = {
+        "amount_total": (
+            "amount_total",
+            s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
+            ("gt", "gte", "lt", "lte"),
+        ),
+        "date_order": (
+            "date_order",
+            s.Field("string", format="date-time"),
+            ("gt", "gte", "lt", "lte"),
+        ),
+        "state": ("state", s.Field("string", enum=STATES), ("in",)),
+        "partner_id": ("partner_id", s.Id(), ("in",)),
+        "name": ("name", s.Field("string", max_length=256), ("ilike",)),
+    }
+    _api_search_fields = ("name", "client_order_ref", "partner_id.name")
+    _api_expansions = {
+        "partner": Expansion("partner_id", resource="partners"),
+        "lines": Expansion(
+            "order_line",
+            render="_api_render_lines",
+            nested={"product": Expansion("product_id", resource="products")},
+        ),
+    }
     _api_orders = {
         "date_order": "date_order",
         "id": "id",
@@ -215,15 +240,18 @@ class ApiResourceOrder(models.AbstractModel):
         # A list page comes from search_fetch(_api_list_fields) already.
         if detail:
             records.fetch([*self._api_list_fields, "order_line", "amount_untaxed", "amount_tax"])
-        partner_names = names_of(records.partner_id)
+        # fields= may leave out what costs a query of its own
+        partner_names = names_of(records.partner_id) if self._api_wants("partner") else {}
         if detail:
             # the email only of a customer the caller may read (the name, as
             # ref() says, of any)
             readable_partners = records.partner_id._filtered_access("read")
             readable_partners.fetch(["email"])
-        currency_names = names_of(records.currency_id)
+        currency_names = names_of(records.currency_id) if self._api_wants("currency") else {}
         if detail:
             line_counts = {order.id: len(order.order_line) for order in records}
+        elif not self._api_wants("line_count"):
+            line_counts = {}
         else:
             # a count per order, in one grouped query under the caller's
             # record rules (_search applies them), rather than every line id
@@ -232,6 +260,7 @@ class ApiResourceOrder(models.AbstractModel):
             column = SQL.identifier(query.table, "order_id")
             query.groupby = column
             line_counts = dict(self.env.execute_query(query.select(column, SQL("COUNT(*)"))))
+        lines = self._api_render_lines(records) if detail else {}
         rows = []
         for order in records:
             partner = order.partner_id
@@ -239,7 +268,9 @@ class ApiResourceOrder(models.AbstractModel):
                 "id": order.id,
                 "name": order.name,
                 "external_ref": order.client_order_ref or None,
-                "partner": ref(partner, partner_names.get(partner.id)),
+                "partner": ref(partner, partner_names.get(partner.id))
+                if self._api_wants("partner")
+                else None,
                 "date_order": order.date_order,
                 "state": order.state,
                 "currency": currency_names.get(order.currency_id.id),
@@ -248,31 +279,59 @@ class ApiResourceOrder(models.AbstractModel):
                 "updated_at": order.write_date,
             }
             if detail:
-                row["partner"]["email"] = (
-                    partner.email or None if partner in readable_partners else None
-                )
+                if row["partner"]:
+                    row["partner"]["email"] = (
+                        partner.email or None if partner in readable_partners else None
+                    )
                 row["amount_untaxed"] = order.amount_untaxed
                 row["amount_tax"] = order.amount_tax
-                row["lines"] = [
-                    {
-                        "id": line.id,
-                        "product": ref(line.product_id)
-                        and {
-                            **ref(line.product_id),
-                            "default_code": line.product_id.default_code or None,
-                        },
-                        "description": line.name,
-                        "quantity": line.product_uom_qty,
-                        "unit_price": line.price_unit,
-                        "discount": line.discount,
-                        "subtotal": line.price_subtotal,
-                        "total": line.price_total,
-                    }
-                    for line in order.order_line
-                    if not line.display_type
-                ]
+                row["lines"] = lines.get(order.id, [])
             rows.append(row)
         return rows
+
+    @api.model
+    def _api_render_lines(self, orders):
+        """{order id: its lines as a detail renders them}, for a whole page
+        at once (a detail's lines, and expand=lines of a list)."""
+        lines = orders.order_line
+        lines.fetch(
+            [
+                "order_id",
+                "display_type",
+                "product_id",
+                "name",
+                "product_uom_qty",
+                "price_unit",
+                "discount",
+                "price_subtotal",
+                "price_total",
+            ]
+        )
+        product_names = names_of(lines.product_id)
+        lines.product_id.fetch(["default_code"])
+        result = {order.id: [] for order in orders}
+        for line in lines:
+            if line.display_type:
+                continue
+            product = line.product_id
+            result[line.order_id.id].append(
+                {
+                    "id": line.id,
+                    "product": {
+                        **ref(product, product_names.get(product.id)),
+                        "default_code": product.default_code or None,
+                    }
+                    if product
+                    else None,
+                    "description": line.name,
+                    "quantity": line.product_uom_qty,
+                    "unit_price": line.price_unit,
+                    "discount": line.discount,
+                    "subtotal": line.price_subtotal,
+                    "total": line.price_total,
+                }
+            )
+        return result
 
     @api.model
     def _api_prepare_create(self, body):

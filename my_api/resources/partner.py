@@ -94,6 +94,11 @@ class ApiResourcePartner(models.AbstractModel):
         "is_company": (s.Field("boolean"), eq("is_company")),
         "parent_id": (s.Id(description="Contacts of this company"), eq("parent_id")),
     }
+    _api_operator_filters = {
+        "name": ("name", s.Field("string", max_length=256), ("ilike",)),
+        "parent_id": ("parent_id", s.Id(), ("in",)),
+    }
+    _api_search_fields = ("complete_name", "email", "ref", "vat")
     _api_orders = {"id": "id", "name": "name", "updated_at": "write_date"}
     _api_default_order = "name"
     _api_read_schema = PARTNER_READ

@@ -75,6 +75,15 @@ class ApiResourceProduct(models.AbstractModel):
         "type": (s.Field("string", enum=PRODUCT_TYPES), eq("type")),
         "sale_ok": (s.Field("boolean"), eq("sale_ok")),
     }
+    _api_operator_filters = {
+        "list_price": (
+            "list_price",
+            s.Field("number", minimum=-s.MAX_AMOUNT, maximum=s.MAX_AMOUNT),
+            ("gte", "lte"),
+        ),
+        "default_code": ("default_code", s.Field("string", max_length=256), ("in",)),
+    }
+    _api_search_fields = ("name", "default_code", "barcode")
     _api_orders = {"id": "id", "updated_at": "write_date", "default_code": "default_code"}
     _api_default_order = "id"
     _api_read_schema = PRODUCT_READ

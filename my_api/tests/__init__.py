@@ -15,6 +15,7 @@ from . import test_orders
 from . import test_pagination
 from . import test_performance
 from . import test_pickings
+from . import test_reads
 from . import test_rate_limit
 from . import test_request_retry
 from . import test_resource_contract
