@@ -46,6 +46,9 @@ SETTINGS = Settings(
     # text logs all of them)
     Setting("request_log", "text", "all"),
     Setting("request_log_days", "int", 30),  # days a request log line is kept
+    # days the change log behind GET /<resource>/changes is kept; a cursor
+    # older than that is answered 410 (resync)
+    Setting("changes_retention_days", "int", 30, minimum=1, invalid="default"),
 )
 
 setting = SETTINGS.get  # setting(env, name): the current value

@@ -1,4 +1,5 @@
 from . import (
+    api_change_log,
     api_idempotency_key,
     api_key_usage,
     api_rate_counter,
@@ -8,6 +9,7 @@ from . import (
     api_resource_batch,
     api_resource_xref,
     api_resource_aggregate,
+    api_resource_changes,
     base,
     ir_http,
     res_company,
