@@ -144,9 +144,7 @@ class TestChangeFeed(ApiCase):
         self.assertNotIn(("deleted", elsewhere_id), entries, "another company's deletion")
         # a user who may not read the model learns nothing
         plain = new_test_user(self.env, login="api_feed_plain", groups="base.group_user")
-        self.assertError(
-            self.changes("orders", key=self.new_api_key(plain)), 403, "forbidden"
-        )
+        self.assertError(self.changes("orders", key=self.new_api_key(plain)), 403, "forbidden")
 
     def test_oauth_scope_is_the_resource_read_scope(self):
         with self.oauth_tokens(self.salesman, {"tok-orders": {"orders:read"}}):

@@ -16,3 +16,4 @@ from . import test_webhook_cron_wakeup
 from . import test_upgrade_field_renames
 from . import test_webhook_picking
 from . import test_webhook_api_upsert
+from . import test_event_types
