@@ -997,7 +997,8 @@ class WebhookEndpoint(models.Model):
 
     def _event_rows(self, event, records):
         """[(id, data)] of `records` for this endpoint: rendered by the
-        event's /api/v1 resource (as a GET renders them) with the owner's
+        event's /api/v1 resource (as GET /<path>/<id> renders one: the
+        detail, an order's lines included) with the owner's
         rights, without the records the owner may not read; a record whose
         rendering the owner may not do in full is left out."""
         self.ensure_one()
@@ -1007,12 +1008,12 @@ class WebhookEndpoint(models.Model):
         resource = self.env["api.resource"]._api_get_resource(event.resource)
         resource = resource.with_env(reader.env)
         try:
-            rows = resource._api_rows(reader)
+            rows = resource._api_rows(reader, detail=True)
         except AccessError:
             rows = []
             for record in reader:
                 try:
-                    rows.extend(resource._api_rows(record))
+                    rows.extend(resource._api_rows(record, detail=True))
                 except AccessError:
                     continue
         return [(row["id"], row) for row in rows]

@@ -63,7 +63,9 @@ class TestEventTypes(WebhookCase):
 
     def as_json(self, resource, record):
         """The row a GET answers, as JSON reads it back."""
-        return json.loads(json.dumps(resource._api_rows(record)[0], default=_json_default))
+        return json.loads(
+            json.dumps(resource._api_rows(record, detail=True)[0], default=_json_default)
+        )
 
     def commit_events(self):
         """What a commit does first: flush, then the precommit hooks that
