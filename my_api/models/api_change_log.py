@@ -51,13 +51,18 @@ class ApiChangeLog(models.Model):
     _log_access = False
     _order = "id"
 
-    model = fields.Char(required=True, readonly=True)
-    res_id = fields.Integer("Record ID", required=True, readonly=True)
-    kind = fields.Selection(KINDS, required=True, readonly=True)
-    at = fields.Datetime(required=True, readonly=True)
+    model = fields.Char(readonly=True)
+    res_id = fields.Integer("Record ID", readonly=True)
+    kind = fields.Selection(KINDS, readonly=True)
+    at = fields.Datetime(readonly=True)
     company_id = fields.Integer(
         "Company", readonly=True, help="A deleted record's company (none for the others)."
     )
+
+    # The columns are NOT NULL but not `required`: the ORM would set the
+    # constraint after the data of the modules is loaded, when the rows that
+    # loading wrote have trigger events pending (PostgreSQL refuses to alter
+    # such a table); init() sets it on the new, empty table.
 
     def init(self):
         """The columns and the trigger the ORM does not make: `seq` (the
@@ -65,6 +70,21 @@ class ApiChangeLog(models.Model):
         transaction that wrote a row, which the numbering looks up) and the
         deferred trigger that numbers the rows at commit."""
         cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM pg_attribute "
+                "WHERE attrelid = 'api_change_log'::regclass AND attnotnull "
+                "AND attname IN ('model', 'res_id', 'kind', 'at')"
+            )
+        )
+        if cr.fetchone()[0] < 4:
+            cr.execute(
+                SQL(
+                    "ALTER TABLE api_change_log ALTER COLUMN model SET NOT NULL, "
+                    "ALTER COLUMN res_id SET NOT NULL, ALTER COLUMN kind SET NOT NULL, "
+                    "ALTER COLUMN at SET NOT NULL"
+                )
+            )
         cr.execute(
             SQL(
                 """

@@ -155,10 +155,9 @@ class WebhookEndpoint(models.Model):
     )
     payload_version = fields.Selection(
         "_selection_payload_version",
-        required=True,
         default=events.CURRENT_VERSION,
         help="The version of the business event payload this endpoint receives (the catalog "
-        "documents each); it changes only when you change it.",
+        "documents each); it changes only when you change it. Empty: the current one.",
     )
     # -----------------------------------------------------------------
     domain = fields.Char(

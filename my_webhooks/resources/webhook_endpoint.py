@@ -161,7 +161,7 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
                 "model": endpoint.model_id.model or None,
                 "trigger": endpoint.trigger if endpoint.model_id else None,
                 "event_types": endpoint._event_type_names(),
-                "payload_version": endpoint.payload_version,
+                "payload_version": endpoint.payload_version or events.CURRENT_VERSION,
                 "active": endpoint.active,
                 "domain": endpoint.domain or None,
                 "watched_fields": endpoint.watched_field_ids.mapped("name"),

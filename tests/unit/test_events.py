@@ -69,7 +69,7 @@ def test_parse_types_sorts_dedupes_and_names_the_unknown():
         "sale.order.created",
     ]
     assert events.parse_types("") == []
-    with pytest.raises(ValueError, match="res.partner.exploded"):
+    with pytest.raises(ValueError, match=r"res\.partner\.exploded"):
         events.parse_types("res.partner.created,res.partner.exploded")
 
 
