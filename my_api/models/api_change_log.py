@@ -67,8 +67,11 @@ class ApiChangeLog(models.Model):
     def init(self):
         """The columns and the trigger the ORM does not make: `seq` (the
         commit sequence, bigint, empty until the commit), `txid` (the
-        transaction that wrote a row, which the numbering looks up) and the
-        deferred trigger that numbers the rows at commit."""
+        transaction that wrote a row, which the numbering looks up), and
+        the deferred trigger that numbers the rows at commit. The trigger
+        is on `api_change_log_pending`, one row per writing transaction
+        (the first write inserts it, the others find it there), so that a
+        transaction queues one trigger event, not one per logged record."""
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -97,23 +100,21 @@ class ApiChangeLog(models.Model):
                 CREATE INDEX IF NOT EXISTS api_change_log_unnumbered_idx
                     ON api_change_log (txid) WHERE seq IS NULL;
                 CREATE INDEX IF NOT EXISTS api_change_log_at_idx ON api_change_log (at);
+                CREATE TABLE IF NOT EXISTS api_change_log_pending (txid xid8 PRIMARY KEY);
                 CREATE OR REPLACE FUNCTION api_change_log_number() RETURNS trigger
                 LANGUAGE plpgsql AS $$
                 BEGIN
-                    IF EXISTS (
-                        SELECT 1 FROM api_change_log
-                         WHERE txid = pg_current_xact_id() AND seq IS NULL
-                    ) THEN
-                        PERFORM pg_advisory_xact_lock(hashtext('my_api.api_change_log.seq'));
-                        UPDATE api_change_log
-                           SET seq = nextval('api_change_log_commit_seq')
-                         WHERE txid = pg_current_xact_id() AND seq IS NULL;
-                    END IF;
+                    PERFORM pg_advisory_xact_lock(hashtext('my_api.api_change_log.seq'));
+                    UPDATE api_change_log
+                       SET seq = nextval('api_change_log_commit_seq')
+                     WHERE txid = NEW.txid AND seq IS NULL;
+                    DELETE FROM api_change_log_pending WHERE txid = NEW.txid;
                     RETURN NULL;
                 END $$;
                 DROP TRIGGER IF EXISTS api_change_log_number ON api_change_log;
+                DROP TRIGGER IF EXISTS api_change_log_number ON api_change_log_pending;
                 CREATE CONSTRAINT TRIGGER api_change_log_number
-                    AFTER INSERT ON api_change_log
+                    AFTER INSERT ON api_change_log_pending
                     DEFERRABLE INITIALLY DEFERRED
                     FOR EACH ROW EXECUTE FUNCTION api_change_log_number();
                 """
@@ -127,6 +128,8 @@ class ApiChangeLog(models.Model):
             return
         self.env.cr.execute(
             SQL(
+                "WITH pending AS (INSERT INTO api_change_log_pending VALUES "
+                "(pg_current_xact_id()) ON CONFLICT DO NOTHING) "
                 "INSERT INTO api_change_log (model, res_id, kind, at, company_id) "
                 "SELECT %s, r.id, %s, %s, r.company_id "
                 "FROM unnest(%s::int[], %s::int[]) AS r(id, company_id)",
