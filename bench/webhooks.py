@@ -403,6 +403,7 @@ def main():
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--slow-receiver", action="store_true", help="the slow-receiver case only")
     parser.add_argument("--slow-rounds", type=int, default=2)
+    parser.add_argument("--writer-only", action="store_true", help="case (a) only")
     parser.add_argument("--receiver", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
@@ -441,6 +442,9 @@ def main():
         for case in WRITER_CASES:
             target = "<= 1.15" if case in ("ours", "events") else "-"
             print(f"| {case} | {med[case]:.3f} | {med[case] / med['none']:.2f} | {target} |")
+
+        if args.writer_only:
+            return
 
         # (b) the worker
         requests.get(f"{url}/reset", timeout=5)
