@@ -666,8 +666,9 @@ def _changes_path(desc, schema_name, auth_errors):
                 {
                     "name": "since",
                     "in": "query",
-                    "description": "First call: start at this time instead of now (a date "
-                    "is from its first instant); not with cursor",
+                    "description": "First call: start at this time instead of now; not "
+                    f"with cursor. {DATE_FILTER_RULE}: since=2026-01-31 is from that day's "
+                    "first instant",
                     "schema": {"type": "string", "pattern": f"^{SPAN_PATTERN}$"},
                 },
                 {"$ref": "#/components/parameters/limit"},
