@@ -50,6 +50,9 @@ SETTINGS = Settings(
     # the file types an upload to /<resource>/<id>/attachments may have,
     # separated by commas; HTML, SVG, XML and scripts never (lib/documents.py)
     Setting("attachment_mimetypes", parse_mimetypes, DEFAULT_MIMETYPES),
+    # days the change log behind GET /<resource>/changes is kept; a cursor
+    # older than that is answered 410 (resync)
+    Setting("changes_retention_days", "int", 30, minimum=1, invalid="default"),
 )
 
 setting = SETTINGS.get  # setting(env, name): the current value

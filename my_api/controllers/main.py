@@ -156,6 +156,14 @@ class ApiV1Controller(http.Controller):
         _check_scope(resource, "read")
         return json_response(resource._api_aggregate_run(request.httprequest.args))
 
+    @http.route(f"{API_PREFIX}/<string:resource_path>/changes", **API_ROUTE)
+    @api_endpoint
+    def changes(self, resource_path, **_params):
+        resource = request.env["api.resource"]._api_get_resource(resource_path)
+        require_method(*resource._api_allowed_methods("changes"))
+        _check_scope(resource, "read")
+        return json_response(resource._api_changes_run(request.httprequest.args))
+
     @http.route(f"{API_PREFIX}/<string:resource_path>/<string:ident>", **API_ROUTE)
     @api_endpoint
     def item(self, resource_path, ident, **_params):

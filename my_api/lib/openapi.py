@@ -13,7 +13,7 @@ from .errors import DEFAULT_CODES
 from .schema import INT4_MAX, SPAN_PATTERN, XID_NAME_PATTERN, json_schema
 from .timestamps import DATE_FILTER_RULE, TIMEZONE_HEADER, TIMEZONE_MAX_LENGTH, TIMEZONE_PATTERN
 
-ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 500)
+ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 410, 412, 413, 415, 422, 429, 500)
 API_VERSION = "1.0.0"
 
 # A record in a path: its id, `ref:<external reference>` where the resource
@@ -425,6 +425,8 @@ def _resource_paths(desc):
     action_schemas = desc.get("action_schemas") or {}
     if desc.get("aggregate"):
         paths[f"/{path}/aggregate"] = _aggregate_path(desc, auth_errors)
+    if desc.get("changes"):
+        paths[f"/{path}/changes"] = _changes_path(desc, schema_name, auth_errors)
     for action in desc["actions"]:
         operation = {
             "operationId": f"{action}_{path}",
@@ -604,6 +606,93 @@ def _aggregate_path(desc, auth_errors):
                     },
                 ),
                 **_errors(*auth_errors),
+            },
+        }
+    }
+
+
+CHANGE_TYPES = ("created", "updated", "archived", "deleted")
+
+
+def _changes_path(desc, schema_name, auth_errors):
+    """GET /<path>/changes: the change feed (my_api/models/api_resource_changes.py)."""
+    entry = {
+        "type": "object",
+        "required": ["type", "id", "at", "data"],
+        "properties": {
+            "type": {"type": "string", "enum": list(CHANGE_TYPES)},
+            "id": {"type": "integer", "description": "The record's id"},
+            "at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the transaction that made the change began",
+            },
+            "data": {
+                "description": "The record as it is now, with your rights (created, "
+                "updated, archived); null for deleted",
+                "anyOf": [_ref(schema_name), {"type": "null"}],
+            },
+        },
+        "additionalProperties": False,
+    }
+    pagination = {
+        "type": "object",
+        "required": ["limit", "has_more", "next_cursor"],
+        "properties": {
+            "limit": {"type": "integer"},
+            "has_more": {"type": "boolean", "description": "Call again at once with next_cursor"},
+            "next_cursor": {
+                "type": "string",
+                "description": "Pass as ?cursor= on the next call (every answer has one, "
+                "an empty page too)",
+            },
+        },
+    }
+    return {
+        "get": {
+            "operationId": f"changes_{desc['path']}",
+            "summary": f"Changes of {desc['description']} in commit order",
+            "description": "Created, updated, archived and deleted records, in the order "
+            "their transactions committed, from a change log kept 30 days (system parameter "
+            "my_api.changes_retention_days). Call once without cursor (from now) or with "
+            "since=, then always with the next_cursor of the last answer: nothing is "
+            "missed, a change may come twice. data is the record as you may read it now; "
+            "records you cannot read (now) are left out, id included; a deletion is told "
+            "to whoever may read the model in the record's company, with data null. A "
+            "cursor (or since) older than the retention is a 410: resync from the list. A "
+            "cursor of another resource's feed is a 400.",
+            "tags": [desc["path"]],
+            "parameters": [
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "description": "next_cursor of the previous answer (not with since)",
+                    "schema": {"type": "string", "pattern": f"^{CURSOR_PATTERN}$"},
+                },
+                {
+                    "name": "since",
+                    "in": "query",
+                    "description": "First call: start at this time instead of now; not "
+                    f"with cursor. {DATE_FILTER_RULE}: since=2026-01-31 is from that day's "
+                    "first instant",
+                    "schema": {"type": "string", "pattern": f"^{SPAN_PATTERN}$"},
+                },
+                {"$ref": "#/components/parameters/limit"},
+            ],
+            "security": _security(desc, "read"),
+            "responses": {
+                "200": _ok(
+                    "A page of changes",
+                    {
+                        "type": "object",
+                        "required": ["data", "pagination"],
+                        "properties": {
+                            "data": {"type": "array", "items": entry},
+                            "pagination": pagination,
+                        },
+                    },
+                ),
+                **_errors(*auth_errors, 404, 410),
             },
         }
     }

@@ -1,4 +1,5 @@
 from . import (
+    api_change_log,
     api_idempotency_key,
     api_key_usage,
     api_rate_counter,
@@ -13,6 +14,7 @@ from . import (
     api_resource_aggregate,
     api_resource_documents,
     api_resource_reads,
+    api_resource_changes,
     base,
     ir_http,
     res_company,

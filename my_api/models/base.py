@@ -23,3 +23,57 @@ class Base(models.AbstractModel):
         if self._fields[match.group(1)].type == "date":
             week = SQL("%s::date", week)
         return week
+
+    # ---------------------------------------------------------- change log
+    # GET /api/v1/<resource>/changes reads api.change.log (see
+    # api_change_log.py), written here for the models a resource exposes:
+    # at the lowest level of the ORM, so that what changes a record without
+    # write() (a stored computed field: an invoice's payment state, a
+    # picking's state) is reported as well. One INSERT per operation.
+
+    def _api_logs_changes(self):
+        """Whether the change log follows this model (a resource lists it)."""
+        return self._name in self.env["api.resource"]._api_change_models()
+
+    def _api_created_in_transaction(self):
+        """{model: set of ids} created in this transaction: their updates
+        within it are no news (the feed renders a record as it is when read,
+        and its creation is reported already); an archival still is."""
+        return self.env.cr.precommit.data.setdefault("api.change.log.created", {})
+
+    def _create(self, data_list):
+        records = super()._create(data_list)
+        if records and self._api_logs_changes():
+            self.env["api.change.log"]._log(self._name, records.ids, "created")
+            self._api_created_in_transaction().setdefault(self._name, set()).update(records.ids)
+        return records
+
+    def _write_multi(self, vals_list):
+        super()._write_multi(vals_list)
+        if not self or not self._api_logs_changes():
+            return
+        created = self._api_created_in_transaction().get(self._name, ())
+        kinds = {"updated": [], "archived": []}
+        for record_id, vals in zip(self._ids, vals_list, strict=True):
+            if "active" in vals and not vals["active"]:
+                kinds["archived"].append(record_id)
+            elif record_id not in created:
+                kinds["updated"].append(record_id)
+        for kind, ids in kinds.items():
+            if ids:
+                self.env["api.change.log"]._log(self._name, ids, kind)
+
+    def unlink(self):
+        if not self or not self._api_logs_changes():
+            return super().unlink()
+        records = self.browse([record_id for record_id in self._ids if isinstance(record_id, int)])
+        field = self._fields.get("company_id")
+        companies = None
+        if field is not None and field.type == "many2one" and field.store:
+            # sudo: the company a deletion is told to (see api_change_log.py),
+            # whoever deletes
+            companies = [record.company_id.id or None for record in records.sudo()]
+        ids = records.ids
+        res = super().unlink()
+        self.env["api.change.log"]._log(self._name, ids, "deleted", companies)
+        return res

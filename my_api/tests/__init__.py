@@ -2,6 +2,7 @@ from . import test_aggregate
 from . import test_auth
 from . import test_batch
 from . import test_body
+from . import test_change_feed
 from . import test_companies
 from . import test_documents
 from . import test_bookkeeping

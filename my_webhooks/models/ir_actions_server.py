@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..lib import subscription
+from ..lib import events, subscription
 
 # context key of the delivery worker's writes: they enqueue nothing
 NO_ENQUEUE = "webhook_no_enqueue"
@@ -23,8 +23,11 @@ class IrActionsServer(models.Model):
     _inherit = "ir.actions.server"
 
     state = fields.Selection(
-        selection_add=[("webhook_signed", "Send signed webhook")],
-        ondelete={"webhook_signed": "cascade"},
+        selection_add=[
+            ("webhook_signed", "Send signed webhook"),
+            ("webhook_event", "Send business event"),
+        ],
+        ondelete={"webhook_signed": "cascade", "webhook_event": "cascade"},
     )
     webhook_endpoint_id = fields.Many2one(
         "webhook.endpoint",
@@ -32,6 +35,13 @@ class IrActionsServer(models.Model):
         ondelete="cascade",
         index="btree_not_null",
         help="Receives a signed event for each record the action runs on.",
+    )
+    webhook_event_type = fields.Char(
+        "Business event",
+        readonly=True,
+        help="The event type (GET /api/v1/event-types) sent, for each record the action "
+        "runs on, to every active endpoint subscribed to it. The suite keeps one such "
+        "rule per event type some endpoint subscribes to.",
     )
 
     @api.model
@@ -60,7 +70,9 @@ class IrActionsServer(models.Model):
         batch = self.env.context.get("webhook_outbox_batch")
         if batch is None or not self.env.context.get("active_model"):
             return super().run()
-        collected = self.filtered(lambda action: action.state == "webhook_signed")
+        collected = self.filtered(
+            lambda action: action.state in ("webhook_signed", "webhook_event")
+        )
         active_ids = self.env.context.get("active_ids") or [self.env.context.get("active_id")]
         for action in collected:
             batch.setdefault(action.id, []).extend(i for i in active_ids if i)
@@ -75,6 +87,14 @@ class IrActionsServer(models.Model):
             self._webhook_enqueue(records, self.env.context.get("webhook_event") or "action")
         return False
 
+    def _run_action_webhook_event_multi(self, eval_context=None):
+        if self.env.context.get("onchange_self"):
+            return False
+        records = eval_context.get("records") or eval_context.get("record")
+        if records:
+            self._webhook_enqueue(records, None)
+        return False
+
     def _webhook_enqueue(self, records, event):
         """Write the outbox rows of this action's endpoint for `records`.
 
@@ -85,6 +105,20 @@ class IrActionsServer(models.Model):
         delivery, for ever.
         """
         self.ensure_one()
+        if self.state == "webhook_event":
+            if self.env.context.get(NO_ENQUEUE) or subscription.matches(
+                records._name, subscription.OWN_MODELS
+            ):
+                return self.env["webhook.delivery"]
+            # sudo: the subscribed endpoints, whoever changed the records
+            event_type = self.sudo().webhook_event_type
+            Endpoint = self.env["webhook.endpoint"]
+            event = events.EVENT_TYPES.get(event_type)
+            if event and event.trigger == "on_unlink":
+                # the record is gone at commit: rendered now
+                return Endpoint._enqueue_event(event_type, records)
+            Endpoint._defer_event(event_type, records)
+            return self.env["webhook.delivery"]
         endpoint = self.sudo().webhook_endpoint_id
         if (
             not endpoint.active

@@ -16,7 +16,7 @@ from odoo.addons.my_api.public import (
     to_json_value,
 )
 
-from ..lib import outbound, retry, subscription
+from ..lib import events, outbound, retry, subscription
 from ..lib.signing import generate_secret
 from ..settings import SETTINGS, setting
 
@@ -36,7 +36,17 @@ RULE_RESETTING_FIELDS = {"model_id", "trigger"}
 WRITE_WINDOW = 60  # seconds
 # the fields of an endpoint that decide what its owner reads, checked
 # against the rights of a user who is no administrator
-SUBSCRIPTION_FIELDS = {"model_id", "watched_field_ids", "payload_field_ids", "domain", "user_id"}
+SUBSCRIPTION_FIELDS = {
+    "model_id",
+    "watched_field_ids",
+    "payload_field_ids",
+    "domain",
+    "user_id",
+    "event_types",
+}
+# the fields of an endpoint the business event rules depend on (see
+# _sync_event_rules): which types some active endpoint subscribes to
+EVENT_RULE_FIELDS = {"event_types", "active"}
 # headers a custom header may not override: the signature set and the framing
 RESERVED_HEADERS = {
     "content-type",
@@ -84,7 +94,8 @@ def _json_default(value):
 
 
 class WebhookEndpoint(models.Model):
-    """A receiver of signed webhooks for one model and trigger.
+    """A receiver of signed webhooks for one model and trigger, or for
+    named business events (`event_types`, see lib/events.py).
 
     Each endpoint owns one automation rule (base.automation) whose only
     action is a "Send signed webhook" server action pointing back to the
@@ -92,6 +103,14 @@ class WebhookEndpoint(models.Model):
     fields), the action writes the event to the outbox (webhook.delivery)
     in the transaction of the change, and the delivery cron sends it after
     commit. The rule is created, updated and deleted with the endpoint.
+
+    An endpoint subscribed to business events owns no rule: the suite keeps
+    one rule per event type that some active endpoint subscribes to (its
+    action "Send business event" enqueues the event for every such
+    endpoint), so that a second subscriber rewrites no rule and reloads no
+    registry. Its payload is `{type, id, created_at, version, data}`, data
+    rendered by the matching /api/v1 resource with the owner's rights, in
+    the payload version the endpoint pins.
     """
 
     _name = "webhook.endpoint"
@@ -122,7 +141,12 @@ class WebhookEndpoint(models.Model):
         default=24,
         help="After a rotation, how long deliveries are signed with the old secret as well.",
     )
-    model_id = fields.Many2one("ir.model", "Model", required=True, ondelete="cascade")
+    model_id = fields.Many2one(
+        "ir.model",
+        "Model",
+        ondelete="cascade",
+        help="With a trigger: every matching change of its records is sent (not with event types).",
+    )
     model_name = fields.Char(related="model_id.model", string="Model name")
     trigger = fields.Selection(
         [("create", "Created"), ("write", "Updated"), ("unlink", "Deleted")],
@@ -130,6 +154,21 @@ class WebhookEndpoint(models.Model):
         default="create",
         tracking=True,
     )
+    # ------------------------------------------------- business events
+    event_types = fields.Char(
+        "Event types",
+        tracking=True,
+        help="Business events sent, comma-separated (the catalog: GET /api/v1/event-types), "
+        "e.g. sale.order.confirmed, res.partner.created. An endpoint has either event "
+        "types or a model and trigger.",
+    )
+    payload_version = fields.Selection(
+        "_selection_payload_version",
+        default=events.CURRENT_VERSION,
+        help="The version of the business event payload this endpoint receives (the catalog "
+        "documents each); it changes only when you change it. Empty: the current one.",
+    )
+    # -----------------------------------------------------------------
     domain = fields.Char(
         "Only records matching",
         help="Domain filter: only matching records send an event (empty: all records).",
@@ -340,10 +379,70 @@ class WebhookEndpoint(models.Model):
         for endpoint in self.sudo():
             endpoint._parse_custom_headers()
 
+    # name: always written on create, so that an endpoint with neither is checked too
+    @api.constrains(
+        "name", "model_id", "event_types", "domain", "watched_field_ids", "payload_field_ids"
+    )
+    def _check_event_types(self):
+        """Either business events or a model (with its trigger, filter and
+        fields), never both, never neither."""
+        for endpoint in self:
+            if endpoint.event_types and endpoint.model_id:
+                raise ValidationError(
+                    self.env._(
+                        "Endpoint %(name)s: choose either event types or a model and trigger, "
+                        "not both.",
+                        name=endpoint.name,
+                    )
+                )
+            if not endpoint.event_types and not endpoint.model_id:
+                raise ValidationError(
+                    self.env._(
+                        "Endpoint %(name)s: choose a model and trigger, or event types.",
+                        name=endpoint.name,
+                    )
+                )
+            if endpoint.event_types and (
+                endpoint.domain or endpoint.watched_field_ids or endpoint.payload_field_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Endpoint %(name)s: a domain filter, watched fields and payload fields "
+                        "are for a model and trigger; an event's data is its resource's.",
+                        name=endpoint.name,
+                    )
+                )
+            if events.PING in endpoint._event_type_names():
+                raise ValidationError(
+                    self.env._("ping is sent on request to any endpoint; it is not subscribed to.")
+                )
+
+    @api.model
+    def _selection_payload_version(self):
+        """Every payload version of the catalog (lib/events.py)."""
+        return [(name, f"Version {name}") for name in events.PAYLOAD_VERSIONS]
+
+    @api.model
+    def _normalize_event_types(self, vals):
+        """`event_types` as stored: known names, sorted, comma-separated."""
+        if "event_types" not in vals:
+            return vals
+        try:
+            names = events.parse_types(vals["event_types"] or "")
+        except ValueError as exc:
+            raise ValidationError(self.env._("Invalid event types: %(error)s", error=exc)) from None
+        return dict(vals, event_types=",".join(names) or False)
+
+    def _event_type_names(self):
+        self.ensure_one()
+        return [name for name in (self.event_types or "").split(",") if name]
+
     @api.constrains("model_id")
     def _check_model_id(self):
         for endpoint in self:
-            if subscription.matches(endpoint.model_id.model, subscription.OWN_MODELS):
+            if endpoint.model_id and subscription.matches(
+                endpoint.model_id.model, subscription.OWN_MODELS
+            ):
                 raise ValidationError(
                     self.env._(
                         "Endpoints cannot subscribe to %(model)s: the records of the "
@@ -359,8 +458,8 @@ class WebhookEndpoint(models.Model):
         never evaluated: the automation rule evaluates what is stored, and a
         webhook manager is not trusted with code."""
         for endpoint in self:
-            if not endpoint.domain:
-                continue
+            if not endpoint.domain or not endpoint.model_id:
+                continue  # a filter without a model: see _check_event_types
             try:
                 domain = subscription.parse_domain(endpoint.domain)
                 # sudo: only the shape of the filter is checked here; whether
@@ -411,6 +510,14 @@ class WebhookEndpoint(models.Model):
                         "can give an endpoint to somebody else."
                     )
                 )
+            for name in endpoint._event_type_names():
+                # an event's data is read with the owner's rights: subscribing
+                # to it is reading its model
+                event = events.EVENT_TYPES[name]
+                if event.model:
+                    self.env[event.model].check_access("read")  # as the user
+            if not endpoint.model_id:
+                continue
             model_name = endpoint.model_id.model
             if subscription.matches(model_name, self._restricted_models()):
                 raise AccessError(
@@ -441,6 +548,7 @@ class WebhookEndpoint(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_machinery(vals_list)
+        vals_list = [self._normalize_event_types(vals) for vals in vals_list]
         endpoints = super().create(vals_list)
         endpoints._check_subscription()
         endpoints._sync_automation()
@@ -448,10 +556,11 @@ class WebhookEndpoint(models.Model):
 
     def write(self, vals):
         self._check_machinery([vals])
+        vals = self._normalize_event_types(vals)
         res = super().write(vals)
         if SUBSCRIPTION_FIELDS & set(vals):
             self._check_subscription()
-        if RULE_FIELDS & set(vals):
+        if (RULE_FIELDS | EVENT_RULE_FIELDS) & set(vals):
             self._sync_automation()
         return res
 
@@ -459,11 +568,14 @@ class WebhookEndpoint(models.Model):
         rules = self.automation_id
         if rules:
             self._count_automation_change()
+        subscribed = any(self.mapped("event_types"))
         res = super().unlink()
         # the rule exists only for its endpoint; sudo: an administrator or a
         # webhook manager may manage endpoints without being an automation
         # rules manager
         rules.sudo().unlink()
+        if subscribed:
+            self._sync_event_rules()
         return res
 
     def copy_data(self, default=None):
@@ -526,6 +638,13 @@ class WebhookEndpoint(models.Model):
                 counted = True
 
         for endpoint in self:
+            if not endpoint.model_id:
+                # business events: the suite's rules (below), none of its own
+                if endpoint.automation_id:
+                    count()
+                    # sudo: as above, the endpoint's own machinery
+                    endpoint.automation_id.sudo().unlink()
+                continue
             rule_vals = endpoint._rule_values()
             action_vals = {
                 "name": self.env._("Send signed webhook to %(name)s", name=endpoint.name),
@@ -566,6 +685,71 @@ class WebhookEndpoint(models.Model):
                 endpoint._create_rule_action(rule, action_vals)
                 # sudo: automation_id is set by nobody but the endpoint itself
                 endpoint.sudo().automation_id = rule
+        self._sync_event_rules(count)
+
+    @api.model
+    def _event_rule_values(self, name):
+        """The automation rule that dispatches event type `name`: its
+        catalog trigger, and the record's state before and after the change
+        (the resource's own domain included: an invoice event is about
+        invoices, not about every journal entry)."""
+        event = events.EVENT_TYPES[name]
+        model = self.env["ir.model"]._get(event.model)
+        resource = self.env["api.resource"]._api_get_resource(event.resource)
+        post = [*event.post, *resource._api_base_domain()]
+        watched = self.env["ir.model.fields"].search(
+            [("model_id", "=", model.id), ("name", "in", list(event.watched))]
+        )
+        return {
+            "name": self.env._("Business event: %(name)s", name=name),
+            "model_id": model.id,
+            "trigger": event.trigger,
+            "filter_pre_domain": repr(list(event.pre)) if event.pre else False,
+            "filter_domain": repr(post) if post else False,
+            "trigger_field_ids": [Command.set(watched.ids)],
+            "active": True,
+        }
+
+    @api.model
+    def _sync_event_rules(self, count=None):
+        """One active automation rule per event type that some active
+        endpoint subscribes to; the others' rules are deactivated (kept:
+        turning them on again is one write). Only what changes is written,
+        as each write reloads the registry of every worker."""
+        count = count or self._count_automation_change
+        # sudo: the rules and the subscriptions are the suite's machinery,
+        # whoever saves an endpoint
+        endpoints = self.sudo().search([("active", "=", True), ("event_types", "!=", False)])
+        wanted = {name for endpoint in endpoints for name in endpoint._event_type_names()}
+        actions = (
+            self.env["ir.actions.server"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("state", "=", "webhook_event")])
+        )
+        rules = {action.webhook_event_type: action.base_automation_id for action in actions}
+        for name, event in events.EVENT_TYPES.items():
+            if not event.model or event.model not in self.env:
+                continue
+            rule = rules.get(name)
+            needed = name in wanted
+            if needed and not rule:
+                count()
+                # sudo: as above
+                rule = self.env["base.automation"].sudo().create(self._event_rule_values(name))
+                self.env["ir.actions.server"].sudo().create(
+                    {
+                        "name": self.env._("Send business event %(name)s", name=name),
+                        "model_id": rule.model_id.id,
+                        "state": "webhook_event",
+                        "webhook_event_type": name,
+                        "usage": "base_automation",
+                        "base_automation_id": rule.id,
+                    }
+                )
+            elif rule and rule.active != needed:
+                count()
+                rule.active = needed
 
     def _create_rule_action(self, rule, action_vals):
         """The rule's "Send signed webhook" action, created on its own: server
@@ -890,17 +1074,140 @@ class WebhookEndpoint(models.Model):
         deliveries._trigger_worker()
         return deliveries
 
+    # ---------------------------------------------------- business events
+    def _event_delivery_vals(self, event_type, model, res_id, data, now):
+        """Values of one outbox row of a business event, in the payload
+        version the endpoint pins: the body is frozen here, as sent later.
+        Also for `ping` (any endpoint), with the data its sender gives."""
+        self.ensure_one()
+        event_id = "evt_" + uuid.uuid4().hex
+        version = events.PAYLOAD_VERSIONS[self.payload_version or events.CURRENT_VERSION]
+        body = json.dumps(
+            version.envelope(event_type, event_id, to_json_value(now), data),
+            default=_json_default,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return {
+            "endpoint_id": self.id,
+            "event_id": event_id,
+            "event": event_type,
+            "model": model,
+            "res_id": res_id,
+            "payload": body,
+            "next_attempt_at": now,
+        }
+
+    def _event_rows(self, event, records):
+        """[(id, data)] of `records` for this endpoint: rendered by the
+        event's /api/v1 resource (as GET /<path>/<id> renders one: the
+        detail, an order's lines included) with the owner's
+        rights, without the records the owner may not read; a record whose
+        rendering the owner may not do in full is left out."""
+        self.ensure_one()
+        reader = self._reader(records)
+        if not reader:
+            return []
+        resource = self.env["api.resource"]._api_get_resource(event.resource)
+        resource = resource.with_env(reader.env)
+        try:
+            rows = resource._api_rows(reader, detail=True)
+        except AccessError:
+            rows = []
+            for record in reader:
+                try:
+                    rows.extend(resource._api_rows(record, detail=True))
+                except AccessError:
+                    continue
+        return [(row["id"], row) for row in rows]
+
+    @api.model
+    def _defer_event(self, event_type, records):
+        """Note that `records` had event `event_type`; the events are
+        enqueued when the transaction commits (see _flush_events).
+
+        A change fires a rule several times (each stored computed field of
+        a record is recomputed apart and base.automation runs its write
+        rules for each), and its payload must be what committed: the events
+        of a transaction are merged, one per type and record, and rendered
+        at commit. An update of a record created in the same transaction
+        is no event of its own: the creation renders its final state. A
+        deletion cannot wait (the record is gone at commit): it is enqueued
+        at once, with the record's last rendering."""
+        pending = self.env.cr.precommit.data.setdefault("webhook.business_events", {})
+        if not pending:
+            self.env.cr.precommit.add(self.sudo()._flush_events)
+        ids = pending.setdefault((event_type, records._name), {})
+        ids.update(dict.fromkeys(records.ids))
+
+    @api.model
+    def _flush_events(self):
+        """Enqueue the events noted by _defer_event (a precommit hook)."""
+        pending = self.env.cr.precommit.data.pop("webhook.business_events", {})
+        created = {}
+        for (event_type, model), ids in pending.items():
+            if events.EVENT_TYPES[event_type].trigger == "on_create":
+                created.setdefault(model, set()).update(ids)
+        for (event_type, model), ids in pending.items():
+            event = events.EVENT_TYPES[event_type]
+            if event.trigger == "on_write" and not event.pre:
+                ids = [id_ for id_ in ids if id_ not in created.get(model, ())]
+            records = self.env[model].browse(list(ids)).exists()
+            if records:
+                self._enqueue_event(event_type, records)
+
+    @api.model
+    def _enqueue_event(self, event_type, records):
+        """Write the outbox rows of business event `event_type` for
+        `records`, for every active endpoint subscribed to it (batched:
+        one INSERT for all of them)."""
+        event = events.EVENT_TYPES.get(event_type)
+        if not event or not event.resource or not records:
+            return self.env["webhook.delivery"]
+        # sudo: the subscribers, whoever changed the records; each reads
+        # the records with its owner's rights (_event_rows)
+        endpoints = self.sudo().search([("active", "=", True), ("event_types", "like", event_type)])
+        now = fields.Datetime.now()
+        vals_list = [
+            endpoint._event_delivery_vals(event_type, records._name, res_id, data, now)
+            for endpoint in endpoints
+            if event_type in endpoint._event_type_names()
+            for res_id, data in endpoint._event_rows(event, records)
+        ]
+        if not vals_list:
+            return self.env["webhook.delivery"]
+        # sudo: the outbox row is the system's own record
+        deliveries = self.env["webhook.delivery"].sudo()._insert_outbox(vals_list)
+        deliveries._trigger_worker()
+        return deliveries
+
     # ------------------------------------------------------------ actions
     def action_send_test_event(self):
         self.ensure_one()
         if not self.active:
             raise UserError(self.env._("Activate the endpoint before sending a test event."))
+        if not self.model_id:
+            # an endpoint of business events gets a ping, in its envelope
+            vals = self._event_delivery_vals(
+                events.PING,
+                self._name,
+                self.id,
+                {"endpoint": {"id": self.id, "name": self.name}, "message": "test"},
+                fields.Datetime.now(),
+            )
+            # sudo: the outbox row is the system's own record
+            delivery = self.env["webhook.delivery"].sudo().create(vals)
+            delivery._trigger_worker()
+            return self._test_event_notification(delivery)
         payload = {
             "id": 0,
             "display_name": self.env._("Test event from %(name)s", name=self.name),
             "test": True,
         }
         delivery = self._enqueue_data("test", self.model_id.model, 0, payload)
+        return self._test_event_notification(delivery)
+
+    def _test_event_notification(self, delivery):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

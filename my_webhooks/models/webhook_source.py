@@ -363,7 +363,8 @@ class WebhookSource(models.Model):
         for model in ("webhook.source", "webhook.endpoint"):
             if rules.env[model].search_count(domain, limit=1):
                 return True
-        return "webhook_signed" in rules.action_server_ids.mapped("state")
+        states = set(rules.action_server_ids.mapped("state"))
+        return bool(states & {"webhook_signed", "webhook_event"})
 
     @api.model
     def _webhook_new_secret(self):

@@ -22,10 +22,19 @@ from odoo.addons.my_api.public import (
     validation_error,
 )
 
+from ..lib import events
 from ..lib.signing import SECRET_PREFIX, check_secret
 from ..models.webhook_endpoint import WRITE_WINDOW
 
 TRIGGERS = ["create", "write", "unlink"]
+# ---- business events (see lib/events.py): what an endpoint may subscribe to
+SUBSCRIBABLE_TYPES = sorted(name for name in events.EVENT_TYPES if name != events.PING)
+PAYLOAD_VERSIONS = sorted(events.PAYLOAD_VERSIONS)
+EVENT_TYPES_DESCRIPTION = (
+    "Business events sent (GET /api/v1/event-types); an endpoint has either event_types "
+    "or model and trigger"
+)
+# ----
 # what check_secret accepts: the prefix, then base64 of at least 24 bytes
 SIGNING_KEY_SHAPE = (
     f"{SECRET_PREFIX}(?:[A-Za-z0-9+/]{{4}}){{8,}}(?:[A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?"
@@ -36,8 +45,19 @@ ENDPOINT_READ = s.Object(
         "id": s.Field("integer", read_only=True),
         "name": s.Field("string"),
         "url": s.Field("string", format="uri"),
-        "model": s.Field("string", example="res.partner", description="Technical model name"),
-        "trigger": s.Field("string", enum=TRIGGERS),
+        "model": s.Field(
+            "string",
+            nullable=True,
+            example="res.partner",
+            description="Technical model name (null: an endpoint of event types)",
+        ),
+        "trigger": s.Field("string", enum=TRIGGERS, nullable=True),
+        "event_types": s.Array(
+            s.Field("string", enum=SUBSCRIBABLE_TYPES), description=EVENT_TYPES_DESCRIPTION
+        ),
+        "payload_version": s.Field(
+            "string", enum=PAYLOAD_VERSIONS, description="The business event payload version"
+        ),
         "active": s.Field("boolean"),
         "domain": s.Field(
             "string", nullable=True, description="Domain filter: only matching records send"
@@ -62,8 +82,23 @@ def _write_schema(create):
         {
             "name": s.Field("string", required=create, max_length=256),
             "url": s.Field("string", required=create, max_length=2048),
-            "model": s.Field("string", required=create, max_length=128, example="res.partner"),
+            "model": s.Field(
+                "string",
+                max_length=128,
+                example="res.partner",
+                description="With trigger; not with event_types (one of the two on create)",
+            ),
             "trigger": s.Field("string", enum=TRIGGERS),
+            "event_types": s.Array(
+                s.Field("string", enum=SUBSCRIBABLE_TYPES),
+                max_items=len(SUBSCRIBABLE_TYPES),
+                description=EVENT_TYPES_DESCRIPTION,
+            ),
+            "payload_version": s.Field(
+                "string",
+                enum=PAYLOAD_VERSIONS,
+                description=f"Default {events.CURRENT_VERSION}, the current one",
+            ),
             "active": s.Field("boolean"),
             "domain": s.Field("string", nullable=True, max_length=4096),
             "watched_fields": s.Array(s.Field("string"), max_items=200),
@@ -123,8 +158,10 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
                 "id": endpoint.id,
                 "name": endpoint.name,
                 "url": endpoint.url,
-                "model": endpoint.model_id.model,
-                "trigger": endpoint.trigger,
+                "model": endpoint.model_id.model or None,
+                "trigger": endpoint.trigger if endpoint.model_id else None,
+                "event_types": endpoint._event_type_names(),
+                "payload_version": endpoint.payload_version or events.CURRENT_VERSION,
                 "active": endpoint.active,
                 "domain": endpoint.domain or None,
                 "watched_fields": endpoint.watched_field_ids.mapped("name"),
@@ -186,6 +223,12 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
             values["domain"] = body["domain"] or False
         if "model" in body:
             values["model_id"] = model.id
+        # ---- business events
+        if "event_types" in body:
+            values["event_types"] = ",".join(body["event_types"]) or False
+        if "payload_version" in body:
+            values["payload_version"] = body["payload_version"]
+        # ----
         for key, field_name in (
             ("watched_fields", "watched_field_ids"),
             ("payload_fields", "payload_field_ids"),
@@ -212,7 +255,8 @@ class ApiResourceWebhookEndpoint(models.AbstractModel):
     def _api_prepare_create(self, body):
         # the model's own create (the base pipeline's) then creates the
         # endpoint's automation rule
-        return self._api_values(body, self._api_model_record(body["model"]))
+        model = self._api_model_record(body["model"]) if "model" in body else None
+        return self._api_values(body, model or self.env["ir.model"])
 
     @api.model
     def _api_prepare_update(self, record, body):

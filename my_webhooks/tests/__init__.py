@@ -19,3 +19,4 @@ from . import test_webhook_api_upsert
 from . import test_webhook_health
 from . import test_webhook_health_tour
 from . import test_webhooks_operate_api
+from . import test_event_types

@@ -32,8 +32,10 @@ SEMANTIC_ISSUES = frozenset(
         "too_many_groups",
     }
 )
-# statuses that Schemathesis' own check accepts for schema-valid data
-ACCEPTED = frozenset({401, 403, 404, 409, 429})
+# statuses that Schemathesis' own check accepts for schema-valid data, and
+# 410: a change feed's cursor or since older than its log (no schema can
+# say "within the last 30 days")
+ACCEPTED = frozenset({401, 403, 404, 409, 410, 429})
 
 
 def _explained(error):

@@ -95,6 +95,7 @@ OLD_READERS = {
         "rate_limit_anonymous": _lenient(60, 0),
         "request_log": lambda value: value or "all",
         "request_log_days": lambda value: int(value or 30),
+        "changes_retention_days": _lenient(30, 1),
         "attachment_mimetypes": lambda value: (
             documents.parse_mimetypes(value) if value else documents.DEFAULT_MIMETYPES
         ),

@@ -1,0 +1,16 @@
+"""GET /api/v1/event-types: the catalog of business events (lib/events.py),
+each with the JSON Schema of its payload and an example. Public, as
+/api/v1/openapi.json: it documents, it reads no record."""
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.my_api.public import API_PREFIX, api_endpoint, json_response, require_method
+
+
+class WebhookEventTypesController(http.Controller):
+    @http.route(f"{API_PREFIX}/event-types", type="http", auth="public", csrf=False, readonly=True)
+    @api_endpoint
+    def event_types(self, **_params):
+        require_method("GET")
+        return json_response(request.env["api.resource"]._api_event_catalog())
