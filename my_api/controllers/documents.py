@@ -26,7 +26,14 @@ from ..core import (
 from ..core.io import max_body_bytes
 from ..lib import documents
 from ..lib.postman import collection
-from .main import API_ROUTE, _authorize_write, _check_scope, _openapi_document, require_method
+from .main import (
+    API_ROUTE,
+    _authorize_write,
+    _check_scope,
+    _openapi_document,
+    readonly_reads,
+    require_method,
+)
 
 UPLOAD_FIELDS = {"name", "mimetype", "data"}
 # Rendering a report may write (the report's asset bundles on their first
@@ -112,7 +119,13 @@ def _read_upload():
 
 
 class ApiV1DocumentsController(http.Controller):
-    @http.route(f"{API_PREFIX}/postman.json", type="http", auth="public", csrf=False, readonly=True)
+    @http.route(
+        f"{API_PREFIX}/postman.json",
+        type="http",
+        auth="public",
+        csrf=False,
+        readonly=readonly_reads,
+    )
     @api_endpoint
     def postman(self, **_params):
         require_method("GET")

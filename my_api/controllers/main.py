@@ -20,7 +20,7 @@ from ..lib.prefer import wants_primary
 READ_METHODS = ("GET", "HEAD")
 
 
-def _readonly(_controller, _rule, _args):
+def readonly_reads(_controller, _rule, _args):
     """Reads may run on a replica (Odoo's db_replica_host); a client that
     must see its own write at once sends `Prefer: read-your-writes` and is
     read from the primary (README.md, "Running several servers")."""
@@ -86,7 +86,7 @@ API_ROUTE = {
     "auth": "api_v1",
     "csrf": False,
     "save_session": False,
-    "readonly": _readonly,
+    "readonly": readonly_reads,
 }
 
 
@@ -97,14 +97,20 @@ def _openapi_document():
 
 class ApiV1Controller(http.Controller):
     @http.route(
-        f"{API_PREFIX}/openapi.json", type="http", auth="public", csrf=False, readonly=_readonly
+        f"{API_PREFIX}/openapi.json",
+        type="http",
+        auth="public",
+        csrf=False,
+        readonly=readonly_reads,
     )
     @api_endpoint
     def openapi(self, **_params):
         require_method("GET")
         return json_response(_openapi_document())
 
-    @http.route(f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=_readonly)
+    @http.route(
+        f"{API_PREFIX}/docs", type="http", auth="public", csrf=False, readonly=readonly_reads
+    )
     @api_endpoint
     def docs(self, **_params):
         require_method("GET")
@@ -206,7 +212,7 @@ class ApiV1Controller(http.Controller):
         auth="none",
         csrf=False,
         save_session=False,
-        readonly=_readonly,  # auth="none" alone would make every method read-only
+        readonly=readonly_reads,  # auth="none" alone would make every method read-only
     )
     @api_endpoint
     def not_found(self, **_params):

@@ -9,7 +9,7 @@ through the ORM as usual (`_inherit = "api.resource"`, the
 names only.
 """
 
-from ..controllers.main import API_ROUTE, require_method
+from ..controllers.main import API_ROUTE, readonly_reads, require_method
 from ..controllers.main import _check_scope as check_scope
 from ..core import (
     API_PREFIX,
@@ -57,6 +57,7 @@ __all__ = [
     "parse_datetime",
     "read_committed",
     "read_json_body",
+    "readonly_reads",
     "request_body",
     "require_method",
     "s",

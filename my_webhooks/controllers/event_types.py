@@ -5,11 +5,23 @@ each with the JSON Schema of its payload and an example. Public, as
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.my_api.public import API_PREFIX, api_endpoint, json_response, require_method
+from odoo.addons.my_api.public import (
+    API_PREFIX,
+    api_endpoint,
+    json_response,
+    readonly_reads,
+    require_method,
+)
 
 
 class WebhookEventTypesController(http.Controller):
-    @http.route(f"{API_PREFIX}/event-types", type="http", auth="public", csrf=False, readonly=True)
+    @http.route(
+        f"{API_PREFIX}/event-types",
+        type="http",
+        auth="public",
+        csrf=False,
+        readonly=readonly_reads,
+    )
     @api_endpoint
     def event_types(self, **_params):
         require_method("GET")
