@@ -10,6 +10,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.tools import config
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
@@ -29,11 +30,12 @@ def _save_png(directory, name, data):
 
 @contextlib.contextmanager
 def tour_screenshots(name):
-    """Keep PNGs of a tour in $ODOO_TOUR_SCREENSHOTS: one for each step that
-    asks for it, and one of the last screen, named `name`, once the tour
-    succeeded (Odoo itself only keeps one of a failure, in its own
-    screenshots directory)."""
-    directory = os.environ.get(SCREENSHOTS_ENV)
+    """Keep PNGs of a tour in $ODOO_TOUR_SCREENSHOTS, or else in the
+    directory of Odoo's --screenshots option (scripts/test.sh:
+    .test-run/screenshots): one for each step that asks for it, and one of
+    the last screen, named `name`, once the tour succeeded (Odoo itself only
+    keeps one of a failure)."""
+    directory = os.environ.get(SCREENSHOTS_ENV) or config["screenshots"]
     if not directory:
         yield
         return
