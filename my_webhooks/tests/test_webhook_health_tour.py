@@ -10,12 +10,12 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tools import config
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
+from odoo.tools import config
 
-# where the tours leave screenshots (scripts/test.sh sets it); nothing is
-# saved without it
+# where the tours leave screenshots, when set (otherwise Odoo's --screenshots
+# directory)
 SCREENSHOTS_ENV = "ODOO_TOUR_SCREENSHOTS"
 # the console line of a tour step asking for a screenshot (see the tour's
 # `screenshot()` step)
