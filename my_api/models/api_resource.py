@@ -440,6 +440,22 @@ class ApiResource(models.AbstractModel):
 
     # ---------------------------------------------------------------- list
     @api.model
+    def _api_check_query(self, args, allowed):
+        """400 for a query parameter not in `allowed`, or one given twice
+        (which of the two would count is anybody's guess)."""
+        unknown = sorted(set(args) - set(allowed))
+        if unknown:
+            raise ApiError(
+                400,
+                f"unknown query parameter(s): {', '.join(unknown)}",
+                "validation_error",
+                [{"field": name, "issue": "unknown_parameter"} for name in unknown],
+            )
+        repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
+        if repeated:
+            raise ApiError(400, f"parameter(s) given twice: {', '.join(repeated)}", "bad_request")
+
+    @api.model
     def _api_parse_list_params(self, args):
         """Validate query parameters of a list call; return a dict."""
         allowed = {
@@ -451,17 +467,7 @@ class ApiResource(models.AbstractModel):
             "count",
             *self._api_list_filters(),
         }
-        unknown = sorted(set(args) - allowed)
-        if unknown:
-            raise ApiError(
-                400,
-                f"unknown query parameter(s): {', '.join(unknown)}",
-                "validation_error",
-                [{"field": name, "issue": "unknown_parameter"} for name in unknown],
-            )
-        repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
-        if repeated:
-            raise ApiError(400, f"parameter(s) given twice: {', '.join(repeated)}", "bad_request")
+        self._api_check_query(args, allowed)
         params = {
             "limit": min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), self._api_max_page_size()),
             "offset": _parse_int(args, "offset", 0, 0),

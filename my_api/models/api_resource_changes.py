@@ -149,17 +149,7 @@ class ApiResource(models.AbstractModel):
         """{"data": [...], "pagination": {...}} of GET /<path>/changes."""
         if not self._api_has_changes():
             raise ApiError(404, f"/{self._api_path} has no change feed", "not_found")
-        unknown = sorted(set(args) - set(CHANGE_PARAMS))
-        if unknown:
-            raise ApiError(
-                400,
-                f"unknown query parameter(s): {', '.join(unknown)}",
-                "validation_error",
-                [{"field": name, "issue": "unknown_parameter"} for name in unknown],
-            )
-        repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
-        if repeated:
-            raise ApiError(400, f"parameter(s) given twice: {', '.join(repeated)}", "bad_request")
+        self._api_check_query(args, set(CHANGE_PARAMS))
         limit = min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), self._api_max_page_size())
         cursor, since = args.get("cursor") or None, args.get("since")
         if cursor is not None and since is not None:

@@ -156,14 +156,7 @@ class ApiResource(models.AbstractModel):
     def _api_attachment_list(self, ident, args):
         """(rows, pagination) of the record's attachments, newest first."""
         record = self._api_attachment_record(ident)
-        unknown = sorted(set(args) - {"limit", "offset"})
-        if unknown:
-            raise ApiError(
-                400,
-                f"unknown query parameter(s): {', '.join(unknown)}",
-                "validation_error",
-                [{"field": name, "issue": "unknown_parameter"} for name in unknown],
-            )
+        self._api_check_query(args, {"limit", "offset"})
         limit = min(_parse_int(args, "limit", DEFAULT_LIMIT, 1), self._api_max_page_size())
         offset = _parse_int(args, "offset", 0, 0)
         attachments = self.env["ir.attachment"]

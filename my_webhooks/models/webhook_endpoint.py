@@ -1034,17 +1034,19 @@ class WebhookEndpoint(models.Model):
     def _delivery_vals(self, event, model, res_id, data, now):
         """Values of one outbox row: the body is frozen here, as sent later."""
         event_id = "evt_" + uuid.uuid4().hex
+        envelope = {
+            "id": event_id,
+            "event": event,
+            "model": model,
+            "timestamp": to_json_value(now),
+            "data": data,
+        }
+        return self._outbox_vals(event_id, event, model, res_id, envelope, now)
+
+    def _outbox_vals(self, event_id, event, model, res_id, envelope, now):
+        """One outbox row of this endpoint, its body `envelope` as JSON."""
         body = json.dumps(
-            {
-                "id": event_id,
-                "event": event,
-                "model": model,
-                "timestamp": to_json_value(now),
-                "data": data,
-            },
-            default=_json_default,
-            separators=(",", ":"),
-            ensure_ascii=False,
+            envelope, default=_json_default, separators=(",", ":"), ensure_ascii=False
         )
         return {
             "endpoint_id": self.id,
@@ -1082,21 +1084,8 @@ class WebhookEndpoint(models.Model):
         self.ensure_one()
         event_id = "evt_" + uuid.uuid4().hex
         version = events.PAYLOAD_VERSIONS[self.payload_version or events.CURRENT_VERSION]
-        body = json.dumps(
-            version.envelope(event_type, event_id, to_json_value(now), data),
-            default=_json_default,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return {
-            "endpoint_id": self.id,
-            "event_id": event_id,
-            "event": event_type,
-            "model": model,
-            "res_id": res_id,
-            "payload": body,
-            "next_attempt_at": now,
-        }
+        envelope = version.envelope(event_type, event_id, to_json_value(now), data)
+        return self._outbox_vals(event_id, event_type, model, res_id, envelope, now)
 
     def _event_rows(self, event, records):
         """[(id, data)] of `records` for this endpoint: rendered by the

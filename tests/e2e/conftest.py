@@ -12,6 +12,7 @@ reading the bookkeeping tables as committed); they are skipped without it.
 import os
 import shlex
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -38,6 +39,17 @@ def odoo_url():
 @pytest.fixture(scope="session")
 def odoo_db():
     return os.environ["ODOO_DB"]
+
+
+def wait_for(predicate, timeout):
+    """Poll `predicate` until it is true or `timeout` seconds passed; its
+    last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
 
 
 def odoo_shell(code):

@@ -15,6 +15,8 @@ import uuid
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from conftest import wait_for
+
 WAIT = 30
 
 
@@ -77,15 +79,6 @@ class Receiver:
         self.server.server_close()
 
 
-def wait_for(predicate, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
 def create_partners(api, tag, count):
     """`count` partners in one request, so one transaction: their events are
     written together."""
@@ -133,7 +126,7 @@ def test_healthy_endpoint_gets_every_event_once_beside_broken_receivers(
     start = time.monotonic()
     create_partners(api, tag, 5)
 
-    assert wait_for(lambda: len(receiver.at(f"/{tag}/healthy")) >= 5), receiver.posts
+    assert wait_for(lambda: len(receiver.at(f"/{tag}/healthy")) >= 5, WAIT), receiver.posts
     assert time.monotonic() - start < 15
     time.sleep(4)  # a second copy of anything would arrive meanwhile
     received = [event_id for event_id, _ in receiver.at(f"/{tag}/healthy")]

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import odoo_shell
+from conftest import odoo_shell, wait_for
 
 # Receiver: conftest's `receiver` fixture takes the test module's own class
 from test_webhooks_outbound import (  # noqa: F401
@@ -28,15 +28,6 @@ from test_webhooks_outbound import (  # noqa: F401
 WAIT = 60
 
 
-def wait_for(predicate, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
 def settled(rpc, endpoint_id, count):
     """The endpoint's deliveries once `count` of them are no longer due."""
 
@@ -45,7 +36,7 @@ def settled(rpc, endpoint_id, count):
         ready = [row for row in rows if row["state"] in ("delivered", "dead")]
         return rows if len(ready) == count else None
 
-    assert wait_for(done), deliveries(rpc, endpoint_id)
+    assert wait_for(done, WAIT), deliveries(rpc, endpoint_id)
     return done()
 
 
