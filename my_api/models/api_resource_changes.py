@@ -60,6 +60,18 @@ class ApiResource(models.AbstractModel):
         )
 
     @api.model
+    @tools.ormcache()
+    def _api_change_children(self):
+        """{parent model: ((logged model, link field), ...)}: the logged
+        models that hold another model's fields through `_inherits` (a
+        product its template's name and price), whose writes change them."""
+        children = {}
+        for name in self._api_change_models():
+            for parent, link in self.env[name]._inherits.items():
+                children.setdefault(parent, []).append((name, link))
+        return {parent: tuple(links) for parent, links in children.items()}
+
+    @api.model
     def _api_descriptor(self):
         return dict(super()._api_descriptor(), changes=self._api_has_changes())
 

@@ -50,18 +50,45 @@ class Base(models.AbstractModel):
 
     def _write_multi(self, vals_list):
         super()._write_multi(vals_list)
-        if not self or not self._api_logs_changes():
+        if not self:
             return
-        created = self._api_created_in_transaction().get(self._name, ())
+        if self._api_logs_changes():
+            self._api_log_writes(self._name, self._ids, vals_list)
+        children = self.env["api.resource"]._api_change_children().get(self._name, ())
+        for child, link in children:
+            # a write of a product template changes its products: a product's
+            # name and price are its template's (writing them through the
+            # product writes the template only). Their archival is theirs to
+            # report (archiving a template archives them).
+            # sudo: which records inherit these is no matter of the writer's rights
+            linked = (
+                self.env[child]
+                .sudo()
+                .with_context(active_test=False)
+                .search_fetch([(link, "in", list(self._ids))], [link])
+            )
+            by_parent = {}
+            for record in linked:
+                by_parent.setdefault(record[link].id, []).append(record.id)
+            ids, vals = [], []
+            for record_id, record_vals in zip(self._ids, vals_list, strict=True):
+                if "active" not in record_vals:
+                    ids += by_parent.get(record_id, [])
+                    vals += [record_vals] * len(by_parent.get(record_id, []))
+            self._api_log_writes(child, ids, vals)
+
+    def _api_log_writes(self, model, ids, vals_list):
+        """Log the writes of `vals_list` on the records `ids` of `model`."""
+        created = self._api_created_in_transaction().get(model, ())
         kinds = {"updated": [], "archived": []}
-        for record_id, vals in zip(self._ids, vals_list, strict=True):
+        for record_id, vals in zip(ids, vals_list, strict=True):
             if "active" in vals and not vals["active"]:
                 kinds["archived"].append(record_id)
             elif record_id not in created:
                 kinds["updated"].append(record_id)
-        for kind, ids in kinds.items():
-            if ids:
-                self.env["api.change.log"]._log(self._name, ids, kind)
+        for kind, kind_ids in kinds.items():
+            if kind_ids:
+                self.env["api.change.log"]._log(model, kind_ids, kind)
 
     def unlink(self):
         if not self or not self._api_logs_changes():

@@ -79,6 +79,22 @@ class TestChangeFeed(ApiCase):
         self.assertEqual(again["data"], [])
         self.assertFalse(again["pagination"]["has_more"])
 
+    def test_product_changed_through_its_template_is_reported(self):
+        """A product's name and price live on its template: a PATCH of the
+        product, or the web client's product form, writes the template only.
+        The feed of products reports the product updated all the same."""
+        product = self.env["product.product"].create({"name": "Feed Lamp", "list_price": 5})
+        self.settle()
+        cursor = self.start("products")
+        product.write({"name": "Feed Lamp XL"})  # a template field, through the variant
+        self.settle()
+        product.product_tmpl_id.write({"list_price": 42})  # the template's own form
+        response = self.changes("products", f"?cursor={cursor}")
+        self.assertEqual(response.status_code, 200, response.text)
+        entries = [(entry["type"], entry["id"]) for entry in response.json()["data"]]
+        self.assertEqual(entries, [("updated", product.id), ("updated", product.id)])
+        self.assertEqual(response.json()["data"][-1]["data"]["name"], "Feed Lamp XL")
+
     def test_pages_with_limit(self):
         cursor = self.start()
         partners = self.env["res.partner"].create([{"name": f"Feed Page {i}"} for i in range(3)])
