@@ -275,7 +275,7 @@ if as_pg "$PGBIN/pg_basebackup" -h "$PGDATA" -p "$PGPORT" -U postgres -D "$PGDAT
             ODOO_REPLICA_DSN="host=$PGDATA port=$REPLICA_PORT user=odoo dbname=$DB" \
             ODOO_REPLICA_PG_CTL="$PG_CTL_REPLICA" \
             ODOO_LOG_A="$LOGS/scaleout-a.log" ODOO_LOG_B="$LOGS/scaleout-b.log" \
-            run_pytest scaleout tests/scaleout
+            run_pytest scaleout tests/scaleout -rP  # -rP: the figures each test prints
     else
         echo "The scale-out servers did not answer; see $LOGS/scaleout-*.log" >&2
         check scaleout-servers 1
