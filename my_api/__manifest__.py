@@ -16,5 +16,6 @@
         "views/api_request_stats_views.xml",
     ],
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
     "application": False,
 }

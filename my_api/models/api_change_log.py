@@ -104,6 +104,11 @@ class ApiChangeLog(models.Model):
                 CREATE OR REPLACE FUNCTION api_change_log_number() RETURNS trigger
                 LANGUAGE plpgsql AS $$
                 BEGIN
+                    -- my_api uninstalled in this transaction: its log is gone
+                    IF to_regclass('api_change_log') IS NULL THEN
+                        DELETE FROM api_change_log_pending WHERE txid = NEW.txid;
+                        RETURN NULL;
+                    END IF;
                     PERFORM pg_advisory_xact_lock(hashtext('my_api.api_change_log.seq'));
                     UPDATE api_change_log
                        SET seq = nextval('api_change_log_commit_seq')

@@ -3,6 +3,8 @@ import re
 from odoo import models
 from odoo.tools import SQL
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 _WEEK_SPEC = re.compile(r"(\w+):week")
 
 
@@ -32,7 +34,11 @@ class Base(models.AbstractModel):
     # picking's state) is reported as well. One INSERT per operation.
 
     def _api_logs_changes(self):
-        """Whether the change log follows this model (a resource lists it)."""
+        """Whether the change log follows this model (a resource lists it).
+        Not for what uninstalling a module deletes: that is no business
+        change, and my_api's own log may be going with it."""
+        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+            return False
         return self._name in self.env["api.resource"]._api_change_models()
 
     def _api_created_in_transaction(self):

@@ -152,7 +152,9 @@ def test_the_outbox_drained_by_both_servers_crons_delivers_each_row_once(
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             assert set(pool.map(create, range(total // 200))) == {200}
-        assert receiver.wait_for(total, timeout=300), len(receiver.seen)
+        # the delivery cron's interval (5 minutes) catches a lost wake-up
+        # (see the closing figures): exactly once is the guarantee here
+        assert receiver.wait_for(total, timeout=420), len(receiver.seen)
         elapsed = time.monotonic() - started
         time.sleep(2)  # a late duplicate would arrive now
         with receiver.lock:
