@@ -46,19 +46,23 @@ SANDBOXED_MODELS = (
 )
 # seconds: the run takes about three minutes on two idle cores; the read
 # parameters (fields, expand, operators, two-key orders) add cases to every list
+LIFTED = ("my_api.rate_limit", "my_api.rate_limit_anonymous")
 FUZZ_BUDGET = 900
 
 
 @pytest.fixture(scope="module")
 def fuzz_key(odoo_url):
-    """The API key of the sandboxed fuzz user; the rate limit lifted."""
+    """The API key of the sandboxed fuzz user; the rate limits lifted."""
     marker = uuid.uuid4().hex
     out = odoo_shell(
         f"""
 import datetime
 params = env["ir.config_parameter"].sudo()
-print("{marker}" + repr(params.get_param("my_api.rate_limit")))
-params.set_param("my_api.rate_limit", "0")
+# the fuzz user's limit and that of requests without credentials (the
+# checks of unauthenticated requests send one per operation and phase)
+print("{marker}" + repr({{name: params.get_param(name) for name in {LIFTED!r}}}))
+for name in {LIFTED!r}:
+    params.set_param(name, "0")
 groups = [
     env.ref(xid).id
     for xid in (
@@ -92,7 +96,7 @@ print("{marker}" + key)
     )
     lines = [line for line in out.splitlines() if line.startswith(marker)]
     assert len(lines) == 2, out[-500:]
-    old_rate_limit, key = (line[len(marker) :] for line in lines)
+    old_limits, key = (line[len(marker) :] for line in lines)
     # the running server sees the lifted limit (no stale cached parameter):
     # an unlimited user's answers carry no RateLimit fields
     bearer = {"Authorization": f"Bearer {key}"}
@@ -103,11 +107,11 @@ print("{marker}" + key)
     odoo_shell(
         f"""
 params = env["ir.config_parameter"].sudo()
-old = {old_rate_limit}
-if old is None:
-    params.search([("key", "=", "my_api.rate_limit")]).unlink()
-else:
-    params.set_param("my_api.rate_limit", old)
+for name, old in {old_limits}.items():
+    if old is None:
+        params.search([("key", "=", name)]).unlink()
+    else:
+        params.set_param(name, old)
 env["ir.rule"].search([("name", "=", "API fuzz sandbox")]).unlink()
 user = env["res.users"].search([("login", "=", "{FUZZ_LOGIN}")])
 env["res.users.apikeys"].sudo().search([("user_id", "=", user.id)]).unlink()
